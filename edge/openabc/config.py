@@ -1,0 +1,82 @@
+"""One typed settings object for every OpenABC process.
+
+Parsed once (``load_settings``) and passed down explicitly: no module reads
+the environment or a file on its own. Unknown keys are refused so a typo in a
+deployment file fails at start-up, not at the border.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+class SettingsModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BrokerSettings(SettingsModel):
+    host: str = Field("127.0.0.1", title="Broker host")
+    port: Annotated[int, Field(ge=1, le=65535, title="Broker TCP port")] = 1883
+    protocol: Literal["auto", "v5", "v311"] = Field(
+        "auto",
+        title="MQTT protocol",
+        description="auto tries MQTT v5 first and falls back to 3.1.1 (amqtt)",
+    )
+    keepalive_s: Annotated[int, Field(ge=5, le=600)] = 15
+
+
+class ModelSettings(SettingsModel):
+    models_dir: Path = Field(REPO_ROOT / "models", title="Directory of verified ONNX models")
+    threads: Annotated[int, Field(ge=1, le=16)] = 1
+
+
+class LaneSettings(SettingsModel):
+    kiosk_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
+    lane_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
+    gate_port: str = Field(
+        "emulated",
+        title="Gate controller serial port",
+        description="pyserial URL (/dev/ttyUSB0, rfc2217://host:port) or 'emulated'",
+    )
+    decision_timeout_s: Annotated[float, Field(gt=0, le=60)] = 5.0
+    exit_open_window_ms: Annotated[int, Field(ge=1000, le=60000)] = 8000
+    passage_timeout_s: Annotated[float, Field(gt=0, le=120)] = 15.0
+    capture_frames: Annotated[int, Field(ge=1, le=30)] = 3
+
+
+class MatcherSettings(SettingsModel):
+    worker_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")] = "matcher-1"
+    database: Path = Field(REPO_ROOT / "var" / "matcher.sqlite3", title="SQLite store")
+    identity_search_distance: Annotated[float, Field(gt=0, le=2)] = 0.5
+
+
+class OpenAbcSettings(SettingsModel):
+    region: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")] = "eu-demo"
+    broker: BrokerSettings = BrokerSettings()
+    models: ModelSettings = ModelSettings()
+    matcher: MatcherSettings = MatcherSettings()
+    lanes: tuple[LaneSettings, ...] = (
+        LaneSettings(kiosk_id="kiosk-1", lane_id="lane-1"),
+        LaneSettings(kiosk_id="kiosk-2", lane_id="lane-2"),
+    )
+    seeds_dir: Path = REPO_ROOT / "seeds"
+    micropython: Path = Field(
+        REPO_ROOT / ".venv-mpy" / "bin" / "micropython",
+        title="MicroPython unix port used for emulated MCUs",
+    )
+
+
+def load_settings(path: Path | None = None) -> OpenAbcSettings:
+    """Read settings from a YAML file; no file means the embedded demo defaults."""
+    if path is None:
+        return OpenAbcSettings()
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: settings must be a mapping")
+    return OpenAbcSettings.model_validate(data)
