@@ -64,7 +64,7 @@ class TravelDocument(BaseModel):
 
     document_type: Annotated[str, Field(min_length=1, max_length=2)]
     issuing_state: Annotated[str, Field(min_length=1, max_length=3)]
-    document_number: Annotated[str, Field(min_length=1, max_length=9)]
+    document_number: Annotated[str, Field(min_length=1, max_length=30)]
     nationality: Annotated[str, Field(min_length=1, max_length=3)]
     birth_date: dt.date
     expiry_date: dt.date
