@@ -12,9 +12,10 @@ import time
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
+
 from openabc.inference.embedder import FaceEmbedder
 from openabc.inference.runner import load_verified_runner
-from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = ROOT / "models" / "face-embed-dlib-resnet" / "1.0.0" / "manifest.yaml"

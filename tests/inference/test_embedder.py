@@ -8,9 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
+
 from openabc.inference.embedder import FaceEmbedder
 from openabc.inference.runner import Runner, load_verified_runner
-from PIL import Image
 
 from .dlib_assets import RESNET, SHAPE_5, dlib_models_dir
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from openabc.inference.errors import ModelError, ModelIntegrityError
 from openabc.inference.manifest import load_manifest, sha256_file, verify_model_file
 from openabc.inference.runner import OnnxRunner, load_verified_runner, select_providers
