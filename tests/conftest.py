@@ -1,0 +1,38 @@
+"""Shared fixtures: a real Mosquitto broker on a free loopback port."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from openabc.config import BrokerSettings
+from openabc.mqtt.broker import MosquittoBroker, find_mosquitto
+from openabc.mqtt.errors import BrokerNotFoundError
+
+
+def _mosquitto_or_skip() -> MosquittoBroker:
+    try:
+        find_mosquitto()
+    except BrokerNotFoundError as err:
+        pytest.skip(f"mosquitto binary not installed: {err}")
+    return MosquittoBroker()
+
+
+@pytest.fixture(scope="session")
+def mosquitto() -> Iterator[MosquittoBroker]:
+    """One Mosquitto for the whole session; tests must not stop it."""
+    with _mosquitto_or_skip() as broker:
+        yield broker
+
+
+@pytest.fixture
+def fresh_mosquitto() -> Iterator[MosquittoBroker]:
+    """A Mosquitto of the test's own, free to stop, kill or restart."""
+    with _mosquitto_or_skip() as broker:
+        yield broker
+
+
+@pytest.fixture
+def broker_settings(mosquitto: MosquittoBroker) -> BrokerSettings:
+    return BrokerSettings(host=mosquitto.host, port=mosquitto.port)
