@@ -1,0 +1,80 @@
+"""Composition root: the only place that loads models and builds services.
+
+Subcommands of ``openabc`` call these functions with the parsed settings;
+nothing below this layer reads files, the environment or the clock on its own.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from openabc.config import OpenAbcSettings
+from openabc.hal.images import decode_image
+from openabc.inference.face_pipeline import FacePipeline, build_face_pipeline
+from openabc.lane.face_templater import PipelineTemplater
+from openabc.messages import FaceTemplate
+from openabc.seeding.models import SeedSummary
+
+logger = logging.getLogger(__name__)
+
+EMBEDDER_MANIFEST = Path("face-embed-dlib-resnet") / "1.0.0" / "manifest.yaml"
+
+
+def face_pipeline(settings: OpenAbcSettings) -> FacePipeline:
+    """Load and sha256-verify the four face models."""
+    return build_face_pipeline(settings.models.models_dir, threads=settings.models.threads)
+
+
+def image_templater(pipeline: FacePipeline) -> Callable[[Path], FaceTemplate]:
+    """Template of the one face in an image file (used to enrol seed faces)."""
+    templater = PipelineTemplater(pipeline)
+
+    def template_for_image(path: Path) -> FaceTemplate:
+        template, _ = templater.template(decode_image(path.read_bytes()))
+        return template
+
+    return template_for_image
+
+
+def template_model(settings: OpenAbcSettings) -> tuple[str, str, float]:
+    """(model id, version, verify distance) the matcher enforces, from the manifest."""
+    from openabc.matcher.app import template_model_from_manifest
+
+    return template_model_from_manifest(settings.models.models_dir / EMBEDDER_MANIFEST)
+
+
+def seed_matcher(settings: OpenAbcSettings, *, filler: int, seed: int) -> SeedSummary:
+    """Recreate the matcher store and population file from the seed generator."""
+    from openabc.seeding.cli import run_seed
+
+    settings.matcher.database.parent.mkdir(parents=True, exist_ok=True)
+    return run_seed(
+        settings,
+        template_for_image=image_templater(face_pipeline(settings)),
+        filler=filler,
+        seed=seed,
+    )
+
+
+def stop_on_signals() -> threading.Event:
+    """An event set by SIGINT/SIGTERM so services shut down cleanly."""
+    stop = threading.Event()
+
+    def handle(signum: int, _frame: object) -> None:
+        logger.info("signal %d: stopping", signum)
+        stop.set()
+
+    signal.signal(signal.SIGINT, handle)
+    signal.signal(signal.SIGTERM, handle)
+    return stop
+
+
+def serve_matcher(settings: OpenAbcSettings, stop: threading.Event | None = None) -> None:
+    """Run one matcher worker until stopped."""
+    from openabc.matcher.app import run_matcher
+
+    run_matcher(settings, stop or stop_on_signals(), template_model=template_model(settings))

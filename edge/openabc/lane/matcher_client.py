@@ -1,0 +1,110 @@
+"""The lane's ``MatcherPort`` over MQTT request/response."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from openabc import topics
+from openabc.messages import (
+    CrossingAck,
+    CrossingReport,
+    ErrorReply,
+    FaceTemplate,
+    MatchRequest,
+    MatchResponse,
+    TravelDocument,
+)
+from openabc.mqtt.payload import parse_payload
+from openabc.mqtt.rpc import RpcClient
+
+
+_Reply = TypeVar("_Reply", MatchResponse, CrossingAck)
+
+
+class MatcherRefusedError(RuntimeError):
+    """The matcher answered with an error instead of a decision."""
+
+
+class MqttMatcherClient:
+    """Sends match requests and crossing reports for one kiosk."""
+
+    def __init__(
+        self,
+        rpc: RpcClient,
+        *,
+        region: str,
+        kiosk_id: str,
+        lane_id: str,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._rpc = rpc
+        self._region = region
+        self._kiosk_id = kiosk_id
+        self._lane_id = lane_id
+        self._clock = clock
+
+    def check(
+        self,
+        *,
+        document: TravelDocument,
+        live_face: FaceTemplate,
+        portrait_face: FaceTemplate,
+        timeout: float,
+    ) -> MatchResponse:
+        def build(correlation_id: str, deadline: float) -> MatchRequest:
+            return MatchRequest(
+                correlation_id=correlation_id,
+                reply_to=self._rpc.reply_topic,
+                deadline=deadline,
+                sent_at=self._clock(),
+                kiosk_id=self._kiosk_id,
+                lane_id=self._lane_id,
+                document=document,
+                live_face=live_face,
+                portrait_face=portrait_face,
+            )
+
+        raw = self._rpc.request(topics.match_requests(self._region), build, timeout=timeout)
+        response = self._expect(raw, MatchResponse)
+        if response.kiosk_id != self._kiosk_id:
+            raise MatcherRefusedError("decision addressed to another kiosk")
+        return response
+
+    def report_crossing(
+        self, *, transaction_id: str, crossed: bool, crossed_at: float, timeout: float
+    ) -> CrossingAck:
+        def build(correlation_id: str, deadline: float) -> CrossingReport:
+            return CrossingReport(
+                correlation_id=correlation_id,
+                reply_to=self._rpc.reply_topic,
+                deadline=deadline,
+                sent_at=self._clock(),
+                kiosk_id=self._kiosk_id,
+                lane_id=self._lane_id,
+                transaction_id=transaction_id,
+                crossed=crossed,
+                crossed_at=crossed_at,
+            )
+
+        raw = self._rpc.request(topics.crossing_reports(self._region), build, timeout=timeout)
+        return self._expect(raw, CrossingAck)
+
+    @staticmethod
+    def _expect(raw: bytes, model: type[_Reply]) -> _Reply:
+        """Parse the reply as ``model``; an ``ErrorReply`` becomes an exception."""
+        if _kind(raw) == "error":
+            error = parse_payload(raw, ErrorReply)
+            raise MatcherRefusedError(f"matcher error: {error.reason}")
+        return parse_payload(raw, model)
+
+
+def _kind(raw: bytes) -> str | None:
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    kind = data.get("kind") if isinstance(data, dict) else None
+    return kind if isinstance(kind, str) else None

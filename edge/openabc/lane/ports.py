@@ -1,0 +1,59 @@
+"""The narrow interfaces the lane service drives.
+
+The lane never knows whether the gate is a MicroPython MCU on a pty or a real
+board on /dev/ttyUSB0, or whether decisions come over MQTT or from a test
+double: it only sees these protocols.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+from openabc.messages import CrossingAck, FaceTemplate, MatchResponse, TravelDocument
+
+
+class FaceTemplater(Protocol):
+    """Turns one RGB image into a face template (raises ``FaceCaptureError`` on no/several faces)."""
+
+    def template(self, image: np.ndarray) -> tuple[FaceTemplate, float]:
+        """Return the template and the detection confidence."""
+        ...
+
+
+class GatePort(Protocol):
+    """The exit door as the lane sees it."""
+
+    def open_exit(self, transaction_id: bytes, window_ms: int) -> None:
+        """Open the exit for one traveller; raises if the gate did not acknowledge."""
+        ...
+
+    def wait_passage(self, timeout: float) -> bool:
+        """True once the beams report the traveller passed and the door closed."""
+        ...
+
+    def lock(self) -> None:
+        """Force the exit shut (best effort, used on every error path)."""
+        ...
+
+
+class MatcherPort(Protocol):
+    """The regional matcher as the lane sees it."""
+
+    def check(
+        self,
+        *,
+        document: TravelDocument,
+        live_face: FaceTemplate,
+        portrait_face: FaceTemplate,
+        timeout: float,
+    ) -> MatchResponse:
+        """Ask for an entry decision; raises on timeout or an error reply."""
+        ...
+
+    def report_crossing(
+        self, *, transaction_id: str, crossed: bool, crossed_at: float, timeout: float
+    ) -> CrossingAck:
+        """Tell the matcher the traveller crossed; raises unless acknowledged."""
+        ...

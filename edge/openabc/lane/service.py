@@ -1,0 +1,266 @@
+"""One lane: document → MRZ → face templates → matcher → gate → EES record.
+
+The procedure is a straight list of steps. Every failure path ends in a
+referral with the exit left shut: the only route to ``open_exit`` is an
+ACCEPT for this kiosk, received before its deadline. Captured images and
+templates are wiped as soon as the decision is taken.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from openabc.config import LaneSettings
+from openabc.hal.base import Camera, DocumentReader
+from openabc.hal.device_errors import DeviceError, DeviceTimeout
+from openabc.hal.images import decode_image
+from openabc.inference.face_errors import FaceCaptureError
+from openabc.lane.crossings import PendingCrossings
+from openabc.lane.outcome import LaneReason, TravellerOutcome, session_tag
+from openabc.lane.ports import FaceTemplater, GatePort, MatcherPort
+from openabc.lane.steps import LaneStep
+from openabc.messages import Decision, FaceTemplate, MatchResponse, TravelDocument
+from openabc.mrz import MrzFormatError, parse_mrz
+
+logger = logging.getLogger(__name__)
+
+
+class Referral(Exception):
+    """Internal: stop processing this traveller and refer them."""
+
+    def __init__(self, *reasons: str) -> None:
+        super().__init__(", ".join(reasons))
+        self.reasons = reasons
+
+
+@dataclass
+class _Capture:
+    """Everything biometric of one session, kept in one place so it can be wiped."""
+
+    images: list[np.ndarray] = field(default_factory=list)
+
+    def wipe(self) -> None:
+        for image in self.images:
+            image.fill(0)
+        self.images.clear()
+
+
+@dataclass(frozen=True)
+class LaneDevices:
+    """The peripherals and services one lane drives (injected, never built here)."""
+
+    reader: DocumentReader
+    camera: Camera
+    face: FaceTemplater
+    matcher: MatcherPort
+    gate: GatePort
+
+
+class LaneService:
+    """Processes travellers one at a time on one lane."""
+
+    def __init__(
+        self,
+        settings: LaneSettings,
+        devices: LaneDevices,
+        *,
+        today: Callable[[], dt.date] = dt.date.today,
+        clock: Callable[[], float] = time.time,
+        on_step: Callable[[LaneStep], None] | None = None,
+    ) -> None:
+        self._settings = settings
+        self._devices = devices
+        self._today = today
+        self._clock = clock
+        self._on_step = on_step
+        self._salt = secrets.token_bytes(16)
+        self.open_for_travellers = True
+        self.step = LaneStep.IDLE
+        self.pending = PendingCrossings(devices.matcher)
+
+    def _enter(self, step: LaneStep) -> None:
+        self.step = step
+        if self._on_step is not None:
+            self._on_step(step)
+
+    def process_traveller(self, document_timeout: float = 30.0) -> TravellerOutcome:
+        """Serve the next traveller at the reader; never raises for traveller errors."""
+        self.pending.flush(timeout=self._settings.decision_timeout_s)
+        session = session_tag(uuid.uuid4().hex, self._salt)
+        timings: dict[str, float] = {}
+        capture = _Capture()
+        self._enter(LaneStep.WAITING_FOR_DOCUMENT)
+        try:
+            scan = self._devices.reader.read_document(document_timeout)
+        except DeviceTimeout:
+            self._enter(LaneStep.IDLE)
+            return TravellerOutcome(session=session, outcome="no_traveller")
+        except DeviceError:
+            logger.warning("lane %s session %s: document reader fault", self._lane, session)
+            return self._refer(session, (LaneReason.DOCUMENT_UNREADABLE,), timings)
+        started = time.perf_counter()
+        try:
+            if not self.open_for_travellers:
+                raise Referral(LaneReason.LANE_CLOSED)
+            document = self._validate_document(scan.mrz_text)
+            portrait, live = self._face_templates(scan.portrait_jpeg, capture, timings)
+            response = self._decide(document, live, portrait, timings)
+        except Referral as referral:
+            timings["document_to_decision"] = _ms_since(started)
+            return self._refer(session, referral.reasons, timings)
+        finally:
+            capture.wipe()
+        timings["document_to_decision"] = _ms_since(started)
+        if response.decision is not Decision.ACCEPT:
+            return self._refer(session, tuple(response.reasons), timings, response)
+        return self._let_through(session, response, timings)
+
+    @property
+    def _lane(self) -> str:
+        return self._settings.lane_id
+
+    def _validate_document(self, mrz_text: str) -> TravelDocument:
+        self._enter(LaneStep.CHECKING_DOCUMENT)
+        try:
+            mrz = parse_mrz(mrz_text, today=self._today())
+        except MrzFormatError as err:
+            raise Referral(LaneReason.MRZ_INVALID) from err
+        if "document_expired" in mrz.errors:
+            raise Referral(LaneReason.DOCUMENT_EXPIRED)
+        if not mrz.valid:
+            raise Referral(LaneReason.MRZ_INVALID)
+        return mrz.to_travel_document()
+
+    def _face_templates(
+        self, portrait_jpeg: bytes, capture: _Capture, timings: dict[str, float]
+    ) -> tuple[FaceTemplate, FaceTemplate]:
+        """Template of the document portrait and the best live frame."""
+        self._enter(LaneStep.CAPTURING_FACE)
+        try:
+            portrait_image = decode_image(portrait_jpeg)
+        except DeviceError as err:
+            raise Referral(LaneReason.PORTRAIT_UNUSABLE) from err
+        capture.images.append(portrait_image)
+        started = time.perf_counter()
+        try:
+            portrait, _ = self._devices.face.template(portrait_image)
+        except FaceCaptureError as err:
+            raise Referral(LaneReason.PORTRAIT_UNUSABLE) from err
+        timings["face_template"] = _ms_since(started)
+        try:
+            frames = self._devices.camera.capture(self._settings.capture_frames, timeout=5.0)
+        except DeviceError as err:
+            raise Referral(LaneReason.CAMERA_FAULT) from err
+        capture.images.extend(frames)
+        best: tuple[FaceTemplate, float] | None = None
+        for frame in frames:
+            try:
+                candidate = self._devices.face.template(frame)
+            except FaceCaptureError:
+                continue
+            if best is None or candidate[1] > best[1]:
+                best = candidate
+        if best is None:
+            raise Referral(LaneReason.NO_LIVE_FACE)
+        return portrait, best[0]
+
+    def _decide(
+        self,
+        document: TravelDocument,
+        live: FaceTemplate,
+        portrait: FaceTemplate,
+        timings: dict[str, float],
+    ) -> MatchResponse:
+        self._enter(LaneStep.AWAITING_DECISION)
+        started = time.perf_counter()
+        try:
+            response = self._devices.matcher.check(
+                document=document,
+                live_face=live,
+                portrait_face=portrait,
+                timeout=self._settings.decision_timeout_s,
+            )
+        except TimeoutError as err:
+            raise Referral(LaneReason.MATCHER_TIMEOUT) from err
+        except Exception as err:
+            logger.error("lane %s: matcher request failed: %s", self._lane, type(err).__name__)
+            raise Referral(LaneReason.MATCHER_ERROR) from err
+        finally:
+            timings["decision_round_trip"] = _ms_since(started)
+        if response.decision is Decision.ACCEPT and response.reasons:
+            raise Referral(LaneReason.MATCHER_ERROR)
+        return response
+
+    def _let_through(
+        self, session: str, response: MatchResponse, timings: dict[str, float]
+    ) -> TravellerOutcome:
+        self._enter(LaneStep.OPENING_GATE)
+        gate = self._devices.gate
+        txn = response.transaction_id
+        try:
+            gate.open_exit(bytes.fromhex(txn)[:8], self._settings.exit_open_window_ms)
+        except Exception as err:
+            logger.error("lane %s: gate did not open: %s", self._lane, type(err).__name__)
+            self._lock_quietly()
+            return self._refer(session, (LaneReason.GATE_FAULT,), timings, response)
+        self._enter(LaneStep.TRAVELLER_PASSING)
+        started = time.perf_counter()
+        try:
+            crossed = gate.wait_passage(self._settings.passage_timeout_s)
+        except Exception as err:
+            logger.error("lane %s: gate fault during passage: %s", self._lane, type(err).__name__)
+            crossed = False
+        timings["passage"] = _ms_since(started)
+        if not crossed:
+            self._lock_quietly()
+        self.pending.submit(txn, crossed=crossed, crossed_at=self._clock())
+        self.pending.flush(timeout=self._settings.decision_timeout_s)
+        if not crossed:
+            return self._refer(session, (LaneReason.NO_PASSAGE,), timings, response)
+        self._enter(LaneStep.IDLE)
+        outcome = TravellerOutcome(
+            session=session,
+            outcome="passed",
+            decision=response.decision,
+            transaction_id=txn,
+            timings_ms=timings,
+        )
+        logger.info("lane %s session %s: passed", self._lane, session)
+        return outcome
+
+    def _refer(
+        self,
+        session: str,
+        reasons: tuple[str, ...],
+        timings: dict[str, float],
+        response: MatchResponse | None = None,
+    ) -> TravellerOutcome:
+        self._lock_quietly()
+        self._enter(LaneStep.REFERRED)
+        logger.info("lane %s session %s: referred (%s)", self._lane, session, ",".join(reasons))
+        return TravellerOutcome(
+            session=session,
+            outcome="referred",
+            reasons=tuple(str(r) for r in reasons),
+            decision=response.decision if response else None,
+            transaction_id=response.transaction_id if response else None,
+            timings_ms=timings,
+        )
+
+    def _lock_quietly(self) -> None:
+        try:
+            self._devices.gate.lock()
+        except Exception as err:
+            logger.error("lane %s: gate lock failed: %s", self._lane, type(err).__name__)
+
+
+def _ms_since(started: float) -> float:
+    return (time.perf_counter() - started) * 1000.0
