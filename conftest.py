@@ -1,7 +1,11 @@
-"""Shared fixtures: a real Mosquitto broker on a free loopback port."""
+"""Fixtures shared by tests/ and hil-tests/: a real Mosquitto broker on a free loopback port.
+
+In CI (``CI=true``) a missing broker is a failure, not a skip: .ci/run installs it.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -15,6 +19,8 @@ def _mosquitto_or_skip() -> MosquittoBroker:
     try:
         find_mosquitto()
     except BrokerNotFoundError as err:
+        if os.environ.get("CI") == "true":
+            raise
         pytest.skip(f"mosquitto binary not installed: {err}")
     return MosquittoBroker()
 

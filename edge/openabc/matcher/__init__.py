@@ -1,0 +1,1 @@
+"""Regional matcher: answers kiosk match requests and records EES crossings."""

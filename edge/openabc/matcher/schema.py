@@ -1,0 +1,119 @@
+"""SQLite schema of the matcher's emulated central systems, created on open.
+
+One file stands in for CIR (identities), EES (movements), ETIAS, SIS, SLTD,
+the biometric gallery, the matcher's own transaction log and the audit
+trail. WAL mode lets the dashboard read while a worker writes.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS persons (
+    person_id TEXT PRIMARY KEY,
+    surname TEXT NOT NULL,
+    given_names TEXT NOT NULL,
+    birth_date TEXT NOT NULL,
+    nationality TEXT NOT NULL,
+    sex TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS documents (
+    issuing_state TEXT NOT NULL,
+    document_number TEXT NOT NULL,
+    person_id TEXT NOT NULL REFERENCES persons(person_id),
+    document_type TEXT NOT NULL,
+    expiry_date TEXT NOT NULL,
+    PRIMARY KEY (issuing_state, document_number)
+);
+CREATE TABLE IF NOT EXISTS ees_movements (
+    id INTEGER PRIMARY KEY,
+    person_id TEXT NOT NULL REFERENCES persons(person_id),
+    direction TEXT NOT NULL CHECK (direction IN ('entry', 'exit')),
+    on_date TEXT NOT NULL,
+    transaction_id TEXT UNIQUE
+);
+CREATE INDEX IF NOT EXISTS ees_movements_person ON ees_movements(person_id);
+CREATE TABLE IF NOT EXISTS etias (
+    issuing_state TEXT NOT NULL,
+    document_number TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('valid', 'expired', 'revoked', 'refused')),
+    valid_until TEXT NOT NULL,
+    PRIMARY KEY (issuing_state, document_number)
+);
+CREATE TABLE IF NOT EXISTS sis_person_alerts (
+    alert_id TEXT PRIMARY KEY,
+    surname TEXT NOT NULL,
+    given_names TEXT NOT NULL,
+    birth_date TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sis_person_alerts_identity
+    ON sis_person_alerts(surname, given_names, birth_date);
+CREATE TABLE IF NOT EXISTS sltd_documents (
+    issuing_state TEXT NOT NULL,
+    document_number TEXT NOT NULL,
+    PRIMARY KEY (issuing_state, document_number)
+);
+CREATE TABLE IF NOT EXISTS templates (
+    person_id TEXT NOT NULL REFERENCES persons(person_id),
+    model_id TEXT NOT NULL,
+    model_version TEXT NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (person_id, model_id, model_version)
+);
+CREATE TABLE IF NOT EXISTS transactions (
+    transaction_id TEXT PRIMARY KEY,
+    correlation_id TEXT NOT NULL,
+    kiosk_id TEXT NOT NULL,
+    lane_id TEXT NOT NULL,
+    direction TEXT NOT NULL,
+    decision TEXT NOT NULL,
+    person_id TEXT,
+    document_json TEXT NOT NULL,
+    live_vector BLOB,
+    decided_at REAL NOT NULL,
+    closed_at REAL,
+    crossed INTEGER
+);
+CREATE TABLE IF NOT EXISTS audit (
+    seq INTEGER PRIMARY KEY,
+    at REAL NOT NULL,
+    request_id TEXT NOT NULL,
+    kiosk_id TEXT NOT NULL,
+    system TEXT NOT NULL,
+    purpose TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    row_hash TEXT NOT NULL
+);
+"""
+
+TABLE_ORDER = (
+    ("persons", "person_id"),
+    ("documents", "issuing_state, document_number"),
+    ("ees_movements", "id"),
+    ("etias", "issuing_state, document_number"),
+    ("sis_person_alerts", "alert_id"),
+    ("sltd_documents", "issuing_state, document_number"),
+    ("templates", "person_id, model_id, model_version"),
+    ("transactions", "transaction_id"),
+    ("audit", "seq"),
+)
+"""Every table with its primary-key ordering, for deterministic dumps."""
+
+
+def connect(path: Path | str) -> sqlite3.Connection:
+    """Open (creating if needed) the database in WAL mode with explicit transactions.
+
+    ``isolation_level=None`` stops sqlite3 from opening implicit
+    transactions, so every write path states its own BEGIN/COMMIT.
+    """
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=5000")
+    conn.executescript(SCHEMA)
+    return conn

@@ -1,0 +1,203 @@
+"""Typed access to the emulated central registers (CIR, EES, ETIAS, SIS, SLTD, gallery).
+
+Reads answer only what a check needs (hit/no-hit, a status, a list of stays);
+writes happen inside explicit ``BEGIN IMMEDIATE`` transactions so a crash
+never leaves half a traveller behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from openabc.matcher.records import EtiasRecord, Identity, blob_to_vector, vector_to_blob
+from openabc.matcher.schema import TABLE_ORDER, connect
+from openabc.matcher.stay import Stay, pair_movements
+
+
+class MatcherStore:
+    """One SQLite connection plus the queries of every emulated register."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.conn = connect(path)
+        self._lock = threading.RLock()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Explicit write transaction; rolled back on any exception."""
+        with self._lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+
+    # --- writes (seeding and enrolment); call inside transaction() ---------
+    def add_person(self, person_id: str, identity: Identity) -> None:
+        self.conn.execute(
+            "INSERT INTO persons VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                person_id,
+                identity.surname,
+                identity.given_names,
+                identity.birth_date.isoformat(),
+                identity.nationality,
+                identity.sex,
+            ),
+        )
+
+    def add_document(
+        self,
+        person_id: str,
+        document_type: str,
+        issuing_state: str,
+        document_number: str,
+        expiry_date: dt.date,
+    ) -> None:
+        self.conn.execute(
+            "INSERT INTO documents VALUES (?, ?, ?, ?, ?)",
+            (issuing_state, document_number, person_id, document_type, expiry_date.isoformat()),
+        )
+
+    def add_movement(
+        self, person_id: str, direction: str, on_date: dt.date, transaction_id: str | None = None
+    ) -> bool:
+        """Record an EES entry/exit; False when ``transaction_id`` was already recorded."""
+        cursor = self.conn.execute(
+            "INSERT OR IGNORE INTO ees_movements (person_id, direction, on_date, transaction_id)"
+            " VALUES (?, ?, ?, ?)",
+            (person_id, direction, on_date.isoformat(), transaction_id),
+        )
+        return cursor.rowcount == 1
+
+    def set_etias(
+        self, issuing_state: str, document_number: str, status: str, valid_until: dt.date
+    ) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO etias VALUES (?, ?, ?, ?)",
+            (issuing_state, document_number, status, valid_until.isoformat()),
+        )
+
+    def add_sis_alert(
+        self, alert_id: str, surname: str, given_names: str, birth_date: dt.date
+    ) -> None:
+        self.conn.execute(
+            "INSERT INTO sis_person_alerts VALUES (?, ?, ?, ?)",
+            (alert_id, surname.upper(), given_names.upper(), birth_date.isoformat()),
+        )
+
+    def add_sltd(self, issuing_state: str, document_number: str) -> None:
+        self.conn.execute(
+            "INSERT INTO sltd_documents VALUES (?, ?)", (issuing_state, document_number)
+        )
+
+    def add_template(
+        self, person_id: str, model_id: str, model_version: str, vector: npt.ArrayLike
+    ) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO templates VALUES (?, ?, ?, ?)",
+            (person_id, model_id, model_version, vector_to_blob(vector)),
+        )
+
+    # --- reads --------------------------------------------------------------
+    def _one(self, sql: str, params: tuple[object, ...]) -> tuple[object, ...] | None:
+        with self._lock:
+            row: tuple[object, ...] | None = self.conn.execute(sql, params).fetchone()
+        return row
+
+    def person_for_document(self, issuing_state: str, document_number: str) -> str | None:
+        row = self._one(
+            "SELECT person_id FROM documents WHERE issuing_state=? AND document_number=?",
+            (issuing_state, document_number),
+        )
+        return None if row is None else str(row[0])
+
+    def identity(self, person_id: str) -> Identity | None:
+        row = self._one(
+            "SELECT surname, given_names, birth_date, nationality, sex FROM persons"
+            " WHERE person_id=?",
+            (person_id,),
+        )
+        if row is None:
+            return None
+        return Identity(
+            str(row[0]), str(row[1]), dt.date.fromisoformat(str(row[2])), str(row[3]), str(row[4])
+        )
+
+    def stays(self, person_id: str) -> list[Stay]:
+        """The person's stays, from movements in recording order within a day."""
+        with self._lock:
+            rows = self.conn.execute(
+                "SELECT direction, on_date FROM ees_movements WHERE person_id=?"
+                " ORDER BY on_date, id",
+                (person_id,),
+            ).fetchall()
+        return pair_movements((str(d), dt.date.fromisoformat(day)) for d, day in rows)
+
+    def etias(self, issuing_state: str, document_number: str) -> EtiasRecord | None:
+        row = self._one(
+            "SELECT status, valid_until FROM etias WHERE issuing_state=? AND document_number=?",
+            (issuing_state, document_number),
+        )
+        if row is None:
+            return None
+        return EtiasRecord(str(row[0]), dt.date.fromisoformat(str(row[1])))
+
+    def sis_alert_exists(self, surname: str, given_names: str, birth_date: dt.date) -> bool:
+        return (
+            self._one(
+                "SELECT 1 FROM sis_person_alerts"
+                " WHERE surname=? AND given_names=? AND birth_date=?",
+                (surname.upper(), given_names.upper(), birth_date.isoformat()),
+            )
+            is not None
+        )
+
+    def sltd_listed(self, issuing_state: str, document_number: str) -> bool:
+        return (
+            self._one(
+                "SELECT 1 FROM sltd_documents WHERE issuing_state=? AND document_number=?",
+                (issuing_state, document_number),
+            )
+            is not None
+        )
+
+    def templates(
+        self, model_id: str, model_version: str
+    ) -> tuple[list[str], npt.NDArray[np.float32]]:
+        """All enrolled templates of one model, as ids plus an (n, d) float32 matrix."""
+        with self._lock:
+            rows = self.conn.execute(
+                "SELECT person_id, vector FROM templates WHERE model_id=? AND model_version=?"
+                " ORDER BY person_id",
+                (model_id, model_version),
+            ).fetchall()
+        ids = [str(r[0]) for r in rows]
+        if not rows:
+            return ids, np.zeros((0, 0), dtype=np.float32)
+        return ids, np.stack([blob_to_vector(r[1]) for r in rows])
+
+    def content_hash(self, *, exclude: tuple[str, ...] = ()) -> str:
+        """sha256 over every row of every table in key order (determinism checks)."""
+        digest = hashlib.sha256()
+        with self._lock:
+            for table, order in TABLE_ORDER:
+                if table in exclude:
+                    continue
+                digest.update(table.encode())
+                for row in self.conn.execute(f"SELECT * FROM {table} ORDER BY {order}"):  # noqa: S608
+                    digest.update(repr(row).encode())
+        return digest.hexdigest()

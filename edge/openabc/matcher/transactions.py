@@ -1,0 +1,152 @@
+"""The matcher's own log of issued transactions and their crossings.
+
+A kiosk may resend a CrossingReport until acknowledged, so recording is
+idempotent: the transaction row is closed once and the EES movement carries
+the transaction id under a UNIQUE constraint.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from openabc.matcher.records import Identity, blob_to_vector, vector_to_blob
+from openabc.matcher.store import MatcherStore
+from openabc.messages import Decision, Direction, TravelDocument
+
+
+@dataclass(frozen=True)
+class TransactionRecord:
+    transaction_id: str
+    kiosk_id: str
+    direction: Direction
+    decision: Decision
+    person_id: str | None
+    document: TravelDocument
+    live_vector: npt.NDArray[np.float32] | None
+    closed: bool
+
+
+@dataclass(frozen=True)
+class CrossingResult:
+    recorded: bool
+    duplicate: bool
+    enrolled: bool = False
+
+
+class TransactionLog:
+    """Issues and closes transactions inside the matcher store."""
+
+    def __init__(self, store: MatcherStore) -> None:
+        self._store = store
+
+    def issue(
+        self,
+        *,
+        transaction_id: str,
+        correlation_id: str,
+        kiosk_id: str,
+        lane_id: str,
+        direction: Direction,
+        decision: Decision,
+        person_id: str | None,
+        document: TravelDocument,
+        live_vector: npt.ArrayLike | None,
+        decided_at: float,
+    ) -> None:
+        """Store a decision; the live template is kept only for an ACCEPTed newcomer."""
+        blob = None if live_vector is None else vector_to_blob(live_vector)
+        with self._store.transaction() as conn:
+            conn.execute(
+                "INSERT INTO transactions (transaction_id, correlation_id, kiosk_id, lane_id,"
+                " direction, decision, person_id, document_json, live_vector, decided_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    transaction_id,
+                    correlation_id,
+                    kiosk_id,
+                    lane_id,
+                    direction.value,
+                    decision.value,
+                    person_id,
+                    document.model_dump_json(),
+                    blob,
+                    decided_at,
+                ),
+            )
+
+    def get(self, transaction_id: str) -> TransactionRecord | None:
+        with self._store.transaction() as conn:
+            row = conn.execute(
+                "SELECT kiosk_id, direction, decision, person_id, document_json, live_vector,"
+                " closed_at FROM transactions WHERE transaction_id=?",
+                (transaction_id,),
+            ).fetchone()
+        if row is None:
+            return None
+        return TransactionRecord(
+            transaction_id=transaction_id,
+            kiosk_id=row[0],
+            direction=Direction(row[1]),
+            decision=Decision(row[2]),
+            person_id=row[3],
+            document=TravelDocument.model_validate_json(row[4]),
+            live_vector=None if row[5] is None else blob_to_vector(row[5]),
+            closed=row[6] is not None,
+        )
+
+    def close(
+        self,
+        record: TransactionRecord,
+        *,
+        crossed: bool,
+        crossed_at: float,
+        person_id: str | None,
+        template_model: tuple[str, str],
+    ) -> CrossingResult:
+        """Close a transaction once; on a crossing, write the EES movement.
+
+        A newcomer (no CIR file yet) gets one created from the document and
+        the live template, as EES does on a first entry.
+        """
+        day = dt.datetime.fromtimestamp(crossed_at, dt.UTC).date()
+        with self._store.transaction() as conn:
+            updated = conn.execute(
+                "UPDATE transactions SET closed_at=?, crossed=? WHERE transaction_id=?"
+                " AND closed_at IS NULL",
+                (crossed_at, int(crossed), record.transaction_id),
+            ).rowcount
+            if updated == 0:
+                return CrossingResult(recorded=True, duplicate=True)
+            if not crossed:
+                return CrossingResult(recorded=True, duplicate=False)
+            if person_id is None:
+                raise ValueError("a crossing needs a person id")
+            enrolled = self._store.identity(person_id) is None
+            if enrolled:
+                self._enrol(person_id, record, template_model)
+            inserted = self._store.add_movement(
+                person_id, record.direction.value, day, record.transaction_id
+            )
+        return CrossingResult(
+            recorded=True,
+            duplicate=not inserted,
+            enrolled=enrolled and record.live_vector is not None,
+        )
+
+    def _enrol(
+        self, person_id: str, record: TransactionRecord, template_model: tuple[str, str]
+    ) -> None:
+        doc = record.document
+        self._store.add_person(
+            person_id,
+            Identity(doc.surname, doc.given_names, doc.birth_date, doc.nationality, doc.sex),
+        )
+        self._store.add_document(
+            person_id, doc.document_type, doc.issuing_state, doc.document_number, doc.expiry_date
+        )
+        if record.live_vector is not None:
+            self._store.add_template(person_id, *template_model, record.live_vector)

@@ -1,0 +1,1 @@
+"""Deterministic synthetic population for the matcher and the lane demo."""

@@ -1,0 +1,110 @@
+"""Data shapes of the seed population.
+
+``SeedTraveller`` is what lanes and the demo present (committed in
+``seeds/population.json``); ``SeedPerson`` is everything written to the
+matcher store, including the filler that is never presented.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from openabc.messages import Decision, Reason, TravelDocument
+
+
+class Archetype(StrEnum):
+    ELIGIBLE = "eligible"
+    OVERSTAYER = "overstayer"
+    SIS_HIT = "sis_hit"
+    ETIAS_ABSENT = "etias_absent"
+    FACE_MISMATCH = "face_mismatch"
+    FILLER = "filler"
+
+
+class SeedTraveller(BaseModel):
+    """One presentable traveller with the answer the matcher must give."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    person_id: str
+    archetype: Archetype
+    mrz_text: str
+    document: TravelDocument
+    portrait_image: str
+    live_image: str
+    expected_decision: Decision
+    expected_reasons: tuple[Reason, ...]
+
+
+class Population(BaseModel):
+    """Contents of ``seeds/population.json``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    schema_version: int = 1
+    seed: int
+    travellers: tuple[SeedTraveller, ...]
+
+    def by_archetype(self, archetype: Archetype | str) -> SeedTraveller:
+        for traveller in self.travellers:
+            if traveller.archetype == archetype:
+                return traveller
+        raise KeyError(archetype)
+
+
+def load_population(path: Path) -> Population:
+    """Read a population file written by ``openabc seed``."""
+    return Population.model_validate_json(path.read_bytes())
+
+
+@dataclass(frozen=True)
+class Etias:
+    status: str
+    valid_until: dt.date
+
+
+@dataclass(frozen=True)
+class SeedPerson:
+    """Everything the central systems know (or flag) about one synthetic person.
+
+    ``enrolled`` is False for first-time travellers: they get no CIR file,
+    no EES history and no gallery template, only ETIAS/SIS/SLTD entries.
+    """
+
+    person_id: str
+    archetype: Archetype
+    document: TravelDocument
+    mrz_text: str
+    enrolled: bool
+    template: tuple[float, ...] | None
+    movements: tuple[tuple[str, dt.date], ...] = ()
+    etias: Etias | None = None
+    sis_alert: bool = False
+    sltd: bool = False
+
+
+@dataclass(frozen=True)
+class SeedSummary:
+    """What ``openabc seed`` produced, for the console and for tests."""
+
+    database: Path
+    population_file: Path
+    persons: int
+    templates: int
+    archetypes: int
+    model_id: str
+    model_version: str
+    content_hash: str
+
+    def __str__(self) -> str:
+        return (
+            f"seeded {self.persons} persons ({self.archetypes} archetypes), "
+            f"{self.templates} {self.model_id}@{self.model_version} templates into "
+            f"{self.database}; travellers in {self.population_file}; "
+            f"content sha256 {self.content_hash[:16]}"
+        )
