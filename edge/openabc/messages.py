@@ -107,6 +107,7 @@ class Reason(StrEnum):
     SLTD_HIT = "sltd_hit"
     ETIAS_ABSENT = "etias_absent"
     ETIAS_INVALID = "etias_invalid"
+    VISA_CHECK_REQUIRED = "visa_check_required"
     OVERSTAY_RISK = "overstay_risk"
     STAY_LIMIT_EXCEEDED = "stay_limit_exceeded"
     DOCUMENT_EXPIRED = "document_expired"

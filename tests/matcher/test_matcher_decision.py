@@ -76,11 +76,13 @@ def test_a_missing_required_check_never_accepts(missing: Check) -> None:
     assert Reason.SYSTEM_UNAVAILABLE in reasons
 
 
-def test_etias_ignored_when_not_required() -> None:
+def test_visa_required_nationals_are_referred_until_vis_is_checked() -> None:
+    """ETIAS does not apply to them, and without a VIS check there is no ACCEPT."""
     checks = with_(etias=Out.NO_HIT)
-    assert decide(checks, etias_required=False) == (Decision.ACCEPT, ())
+    expected = (Decision.REFER, (Reason.VISA_CHECK_REQUIRED,))
+    assert decide(checks, etias_required=False) == expected
     del checks[Check.ETIAS]
-    assert decide(checks, etias_required=False) == (Decision.ACCEPT, ())
+    assert decide(checks, etias_required=False) == expected
 
 
 def test_every_reason_is_reported_in_reason_order() -> None:

@@ -142,20 +142,24 @@ def test_expired_document_is_referred(seeded: Seeded) -> None:
 def test_newcomer_is_enrolled_on_crossing(seeded: Seeded) -> None:
     doc = TravelDocument(
         document_type="P",
-        issuing_state="IND",
+        issuing_state="CAN",
         document_number="ZZ0000001",
-        nationality="IND",
+        nationality="CAN",
         birth_date=dt.date(1990, 1, 1),
         expiry_date=dt.date(2034, 1, 1),
         sex="F",
         surname="NEW",
         given_names="COMER",
     )
+    with seeded.store.transaction():
+        seeded.store.set_etias("CAN", "ZZ0000001", "valid", dt.date(2030, 1, 1))
     first = seeded.service.handle_match(make_request(doc, "newcomer.jpg", "newcomer2.jpg"), NOW)
     assert first.decision == Decision.ACCEPT
     assert seeded.service.handle_crossing(make_crossing(first.transaction_id)).recorded
     # Same face with another passport is now an identity conflict.
     other = doc.model_copy(update={"document_number": "ZZ0000002", "surname": "OTHER"})
+    with seeded.store.transaction():
+        seeded.store.set_etias("CAN", "ZZ0000002", "valid", dt.date(2030, 1, 1))
     second = seeded.service.handle_match(make_request(other, "newcomer.jpg", "newcomer.jpg"), NOW)
     assert second.reasons == (Reason.IDENTITY_CONFLICT,)
     # and a reloaded worker sees the enrolment too (it is in the store).

@@ -63,6 +63,9 @@ def decide(
         if outcome == _GOOD[name]:
             continue
         reasons.add(_BAD.get((name, outcome), Reason.SYSTEM_UNAVAILABLE))
+    if not etias_required:
+        # Not visa-exempt: entry needs a VIS check, which this matcher cannot do yet.
+        reasons.add(Reason.VISA_CHECK_REQUIRED)
     if stay is not None and stay.days_used > MAX_DAYS:
         reasons.add(Reason.STAY_LIMIT_EXCEEDED)
     ordered = tuple(sorted(reasons, key=_ORDER.index))
