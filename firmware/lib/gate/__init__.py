@@ -1,0 +1,1 @@
+"""Gate controller logic (pure: no machine import; clock and pins injected)."""
