@@ -76,6 +76,8 @@ class EmulatedGate:
         self._ctrl_m, self._ctrl_s, self._ctrl_path = _raw_pty()
         self._cond = threading.Condition()
         self._outputs: dict[int, int] = {}
+        self.exit_openings = 0
+        """How many times the exit release output went high (HIL tests assert on it)."""
         self._boots = 0
         self._uart_bytes = 0
         self._ctrl_lock = threading.Lock()
@@ -238,7 +240,10 @@ class EmulatedGate:
     def _on_ctrl(self, w: list[str]) -> None:
         with self._cond:
             if len(w) == 3 and w[0] == "OUT":
-                self._outputs[int(w[1])] = int(w[2])
+                pin, level = int(w[1]), int(w[2])
+                if pin == PIN_EXIT_RELEASE and level == 1 and self._outputs.get(pin) != 1:
+                    self.exit_openings += 1
+                self._outputs[pin] = level
             elif w and w[0] == "BOOT":
                 self._boots += 1
             elif w and w[0] == "RESET":

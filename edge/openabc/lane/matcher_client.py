@@ -20,7 +20,6 @@ from openabc.messages import (
 from openabc.mqtt.payload import parse_payload
 from openabc.mqtt.rpc import RpcClient
 
-
 _Reply = TypeVar("_Reply", MatchResponse, CrossingAck)
 
 

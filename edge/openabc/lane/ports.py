@@ -15,7 +15,7 @@ from openabc.messages import CrossingAck, FaceTemplate, MatchResponse, TravelDoc
 
 
 class FaceTemplater(Protocol):
-    """Turns one RGB image into a face template (raises ``FaceCaptureError`` on no/several faces)."""
+    """Turns one RGB image into a face template; ``FaceCaptureError`` if not exactly one face."""
 
     def template(self, image: np.ndarray) -> tuple[FaceTemplate, float]:
         """Return the template and the detection confidence."""

@@ -1,0 +1,160 @@
+"""A lane made of emulated peripherals, and the traveller who walks through it.
+
+Only the hardware is emulated: the gate is the real MicroPython firmware on a
+pty, the document reader speaks its real wire format over ``loop://``, and
+the camera produces frames from the traveller's photo. Everything else (face
+models, MQTT, matcher) is the production code.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import threading
+import time
+from contextlib import ExitStack
+from pathlib import Path
+from types import TracebackType
+
+from PIL import Image
+
+from openabc import topics
+from openabc.config import LaneSettings, OpenAbcSettings
+from openabc.hal.emulated_camera import EmulatedCamera
+from openabc.hal.emulated_doc_reader import EmulatedDocumentReader
+from openabc.hal.emulated_gate import EmulatedGate
+from openabc.hal.gate_link import GateLink
+from openabc.hal.images import decode_image
+from openabc.inference.face_pipeline import FacePipeline
+from openabc.lane.face_templater import PipelineTemplater
+from openabc.lane.gate_port import GateLinkPort
+from openabc.lane.matcher_client import MqttMatcherClient
+from openabc.lane.outcome import TravellerOutcome
+from openabc.lane.service import LaneDevices, LaneService
+from openabc.messages import LaneOutcome
+from openabc.mqtt.bus import MqttBus
+from openabc.mqtt.rpc import RpcClient
+from openabc.seeding.models import SeedTraveller
+
+logger = logging.getLogger(__name__)
+
+WALK_START_TIMEOUT_S = 10.0
+
+
+class EmulatedTraveller:
+    """Puts a seed traveller's passport on the reader and face in front of the camera,
+    and walks through the gate if (and only if) the exit opens."""
+
+    def __init__(
+        self, reader: EmulatedDocumentReader, camera: EmulatedCamera, gate: EmulatedGate,
+        faces_dir: Path,
+    ) -> None:
+        self._reader = reader
+        self._camera = camera
+        self._gate = gate
+        self._faces_dir = faces_dir
+        self._walker: threading.Thread | None = None
+
+    def arrive(self, traveller: SeedTraveller) -> None:
+        portrait = (self._faces_dir / traveller.portrait_image).read_bytes()
+        self._camera.present(decode_image((self._faces_dir / traveller.live_image).read_bytes()))
+        self._walker = threading.Thread(target=self._walk_when_open, daemon=True)
+        self._walker.start()
+        self._reader.present(traveller.mrz_text, _as_jpeg(portrait))
+
+    def leave(self) -> None:
+        if self._walker is not None:
+            self._walker.join(timeout=WALK_START_TIMEOUT_S + 5)
+        self._camera.present_nobody()
+
+    def _walk_when_open(self) -> None:
+        if self._gate.wait_exit(True, WALK_START_TIMEOUT_S):
+            self._gate.walk_through()
+
+
+def _as_jpeg(data: bytes) -> bytes:
+    """Document portraits are JPEG on the wire, whatever the seed file is."""
+    if data[:3] == b"\xff\xd8\xff":
+        return data
+    out = io.BytesIO()
+    Image.fromarray(decode_image(data)).save(out, format="JPEG", quality=92)
+    return out.getvalue()
+
+
+class EmulatedLane:
+    """One kiosk and gate: emulated devices, real firmware, models, MQTT and service."""
+
+    def __init__(
+        self, settings: OpenAbcSettings, lane: LaneSettings, pipeline: FacePipeline, *,
+        rng_seed: int = 0,
+    ) -> None:
+        self.settings = settings
+        self.lane = lane
+        self._pipeline = pipeline
+        self._rng_seed = rng_seed
+        self._stack = ExitStack()
+        self.gate: EmulatedGate
+        self.service: LaneService
+        self.traveller: EmulatedTraveller
+        self.bus: MqttBus
+        self.rpc: RpcClient
+
+    def start(self) -> EmulatedLane:
+        """Boot the gate firmware, connect the kiosk to it and to the broker."""
+        stack = self._stack
+        self.gate = stack.enter_context(EmulatedGate(self.settings.micropython))
+        link = stack.enter_context(GateLink(self.gate.port_url))
+        reader = stack.enter_context(EmulatedDocumentReader())
+        camera = EmulatedCamera(rng_seed=self._rng_seed)
+        region, kiosk = self.settings.region, self.lane.kiosk_id
+        self.bus = stack.enter_context(
+            MqttBus(self.settings.broker, client_id=f"openabc-{kiosk}",
+                    availability_topic=topics.kiosk_available(region, kiosk))
+        )
+        self.bus.connect()
+        self.rpc = RpcClient(self.bus, topics.kiosk_replies(region, kiosk))
+        matcher = MqttMatcherClient(self.rpc, region=region, kiosk_id=kiosk,
+                                    lane_id=self.lane.lane_id)
+        devices = LaneDevices(reader=reader, camera=camera, face=PipelineTemplater(self._pipeline),
+                              matcher=matcher, gate=GateLinkPort(link))
+        self.service = LaneService(self.lane, devices)
+        self.traveller = EmulatedTraveller(reader, camera, self.gate,
+                                           self.settings.seeds_dir / "faces")
+        return self
+
+    def serve(self, traveller: SeedTraveller) -> TravellerOutcome:
+        """One traveller arrives, is processed, and leaves; the outcome is published."""
+        self.traveller.arrive(traveller)
+        try:
+            outcome = self.service.process_traveller(document_timeout=10.0)
+        finally:
+            self.traveller.leave()
+        self._publish(outcome)
+        return outcome
+
+    def _publish(self, outcome: TravellerOutcome) -> None:
+        if outcome.outcome == "no_traveller":
+            return
+        message = LaneOutcome(
+            kiosk_id=self.lane.kiosk_id, lane_id=self.lane.lane_id, session=outcome.session,
+            outcome=outcome.outcome, reasons=outcome.reasons, timings_ms=outcome.timings_ms,
+            finished_at=time.time(),
+        )
+        try:
+            self.bus.publish(topics.lane_outcomes(self.settings.region, self.lane.lane_id),
+                             message.to_bytes(), qos=0)
+        except Exception as err:
+            logger.warning("lane %s: outcome not published: %s", self.lane.lane_id,
+                           type(err).__name__)
+
+    def close(self) -> None:
+        self._stack.close()
+
+    def __enter__(self) -> EmulatedLane:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -1,0 +1,1 @@
+"""Running OpenABC services as separate processes (demo, HIL tests, supervisors)."""

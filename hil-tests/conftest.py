@@ -1,0 +1,79 @@
+"""HIL fixtures: a seeded matcher process, a broker, and lanes on a target.
+
+``--target emulated`` (default) boots the real gate firmware in the
+MicroPython unix port on a pty. ``--target /dev/ttyUSB0`` or
+``--target rfc2217://host:port`` points the lane at a real gate controller;
+tests that need to move the emulated beams then print SKIP and are skipped,
+as mpremote's device tests do.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hil_site import Site
+
+from openabc.composition import face_pipeline, seed_matcher
+from openabc.config import BrokerSettings, LaneSettings, OpenAbcSettings
+from openabc.inference.face_pipeline import FacePipeline
+from openabc.mqtt.broker import MosquittoBroker
+from openabc.runtime.processes import ServiceProcess, wait_matcher_online, write_settings
+from openabc.seeding.models import load_population
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--target",
+        default="emulated",
+        help="gate controller: 'emulated' or a pyserial URL (/dev/ttyUSB0, rfc2217://host:port)",
+    )
+
+
+@pytest.fixture(scope="session")
+def target(request: pytest.FixtureRequest) -> str:
+    value: str = request.config.getoption("--target")
+    return value
+
+
+@pytest.fixture(scope="session")
+def require_emulated(target: str) -> None:
+    if target != "emulated":
+        print("SKIP")
+        pytest.skip("needs the emulated gate wiring to move the beams")
+
+
+@pytest.fixture(scope="session")
+def pipeline() -> FacePipeline:
+    return face_pipeline(OpenAbcSettings())
+
+
+@pytest.fixture(scope="session")
+def site(
+    mosquitto: MosquittoBroker, tmp_path_factory: pytest.TempPathFactory, target: str
+) -> Iterator[Site]:
+    workdir = tmp_path_factory.mktemp("site")
+    seeds = workdir / "seeds"
+    shutil.copytree(REPO / "seeds" / "faces", seeds / "faces")
+    gate_port = "emulated" if target == "emulated" else target
+    settings = OpenAbcSettings(
+        region="hil",
+        broker=BrokerSettings(host=mosquitto.host, port=mosquitto.port),
+        seeds_dir=seeds,
+        lanes=(LaneSettings(kiosk_id="kiosk-h1", lane_id="lane-h1", gate_port=gate_port,
+                            decision_timeout_s=3.0, passage_timeout_s=8.0),),
+    ).model_copy(update={"matcher": OpenAbcSettings().matcher.model_copy(
+        update={"database": workdir / "matcher.sqlite3"})})
+    seed_matcher(settings, filler=500, seed=20260101)
+    config = write_settings(settings, workdir / "settings.yaml")
+    matcher = ServiceProcess("matcher", config, workdir / "matcher.log")
+    matcher.start()
+    try:
+        wait_matcher_online(settings, matcher)
+        yield Site(settings, load_population(seeds / "population.json"), matcher, workdir)
+    finally:
+        matcher.stop()
