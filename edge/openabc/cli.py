@@ -46,13 +46,17 @@ def _cmd_matcher(args: argparse.Namespace) -> int:
 def _cmd_lane(args: argparse.Namespace) -> int:
     from openabc.composition import serve_emulated_lane
 
-    return serve_emulated_lane(_settings(args), lane_id=args.lane, archetypes=args.traveller)
+    code: int = serve_emulated_lane(
+        _settings(args), lane_id=args.lane, archetypes=args.traveller
+    )
+    return code
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     from openabc.demo import run_demo
 
-    return run_demo(_settings(args), rounds=args.rounds, broker=args.broker)
+    code: int = run_demo(_settings(args), rounds=args.rounds, broker=args.broker)
+    return code
 
 
 def build_parser() -> argparse.ArgumentParser:

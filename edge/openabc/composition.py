@@ -78,3 +78,30 @@ def serve_matcher(settings: OpenAbcSettings, stop: threading.Event | None = None
     from openabc.matcher.app import run_matcher
 
     run_matcher(settings, stop or stop_on_signals(), template_model=template_model(settings))
+
+
+def serve_emulated_lane(
+    settings: OpenAbcSettings, *, lane_id: str, archetypes: list[str] | None
+) -> int:
+    """Run one emulated lane against the configured broker and matcher.
+
+    Presents the named seed archetypes (default: all of them) once each and
+    prints the outcome; exit status 0 when every outcome was as expected.
+    """
+    from openabc.demo import Served, print_served
+    from openabc.lane.emulated import EmulatedLane
+    from openabc.seeding.models import load_population
+
+    lanes = {lane.lane_id: lane for lane in settings.lanes}
+    if lane_id not in lanes:
+        raise SystemExit(f"unknown lane {lane_id!r}; configured: {', '.join(lanes)}")
+    population = load_population(settings.seeds_dir / "population.json")
+    chosen = [population.by_archetype(name) for name in archetypes] if archetypes else list(
+        population.travellers
+    )
+    served: list[Served] = []
+    with EmulatedLane(settings, lanes[lane_id], face_pipeline(settings)) as lane:
+        for traveller in chosen:
+            served.append(Served(lane_id, traveller, lane.serve(traveller)))
+            print_served(served[-1])
+    return 0 if all(s.as_expected for s in served) else 1

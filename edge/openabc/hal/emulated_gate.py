@@ -25,6 +25,8 @@ import tty
 from pathlib import Path
 from types import TracebackType
 
+from openabc.runtime.child import own_session_dying_with_parent
+
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_MICROPYTHON = REPO_ROOT / ".venv-mpy" / "bin" / "micropython"
 FIRMWARE_DIR = REPO_ROOT / "firmware"
@@ -119,7 +121,8 @@ class EmulatedGate:
             boots, seen = self._boots, self._uart_bytes
         self._proc = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
             [str(self.micropython), str(fw / "main.py")], env=env, cwd=str(fw),
-            stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT)
+            stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
+            preexec_fn=own_session_dying_with_parent)
         deadline = time.monotonic() + self.ready_timeout
         with self._cond:  # ready = booted, exit output driven, first UART frame sent
             while not (self._boots > boots and PIN_EXIT_RELEASE in self._outputs

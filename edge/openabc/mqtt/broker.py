@@ -19,6 +19,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from openabc.mqtt.errors import BrokerError, BrokerNotFoundError
+from openabc.runtime.child import own_session_dying_with_parent
 
 LOOPBACK = "127.0.0.1"
 _DEFAULT_MOSQUITTO = "/usr/sbin/mosquitto"
@@ -94,7 +95,11 @@ class _ChildBroker:
         with self.log_path.open("ab") as log_file:
             # The command is our own binary path and generated config, no user input.
             self._process = subprocess.Popen(  # noqa: S603
-                command, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+                command,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                preexec_fn=own_session_dying_with_parent,
             )
         self._wait_until_accepting()
 

@@ -21,6 +21,7 @@ import yaml
 from openabc import topics
 from openabc.config import OpenAbcSettings
 from openabc.mqtt.bus import MqttBus
+from openabc.runtime.child import own_session_dying_with_parent
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +49,11 @@ class ServiceProcess:
         self._log_path.parent.mkdir(parents=True, exist_ok=True)
         with self._log_path.open("ab") as log:
             self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-                self._argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+                self._argv,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                preexec_fn=own_session_dying_with_parent,
             )
 
     def is_running(self) -> bool:
