@@ -15,7 +15,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
 from openabc.composition import face_pipeline, seed_matcher, stop_on_signals
-from openabc.config import REPO_ROOT, OpenAbcSettings
+from openabc.config import OpenAbcSettings
 from openabc.lane.emulated import EmulatedLane
 from openabc.lane.outcome import TravellerOutcome
 from openabc.messages import Decision
@@ -23,7 +23,6 @@ from openabc.mqtt.broker import BrokerProcess, EmbeddedBroker, MosquittoBroker, 
 from openabc.runtime.processes import ServiceProcess, wait_matcher_online, write_settings
 from openabc.seeding.models import SeedTraveller, load_population
 
-DEMO_DIR = REPO_ROOT / "var" / "demo"
 DEMO_SEED = 20260101
 DEMO_FILLER = 2000
 
@@ -70,10 +69,11 @@ def run_demo(settings: OpenAbcSettings, *, rounds: int, broker: str) -> int:
         })
         print(f"broker    {type(mqtt).__name__} on {mqtt.host}:{mqtt.port}")
         print(f"seed      {seed_matcher(settings, filler=DEMO_FILLER, seed=DEMO_SEED)}")
-        config = write_settings(settings, DEMO_DIR / "settings.yaml")
-        matcher = stack.enter_context(ServiceProcess("matcher", config, DEMO_DIR / "matcher.log"))
+        workdir = settings.matcher.database.parent / "demo"
+        config = write_settings(settings, workdir / "settings.yaml")
+        matcher = stack.enter_context(ServiceProcess("matcher", config, workdir / "matcher.log"))
         wait_matcher_online(settings, matcher)
-        print(f"matcher   online (pid {matcher.pid}, log {DEMO_DIR / 'matcher.log'})")
+        print(f"matcher   online (pid {matcher.pid}, log {workdir / 'matcher.log'})")
         lanes = [
             stack.enter_context(EmulatedLane(settings, lane, face_pipeline(settings), rng_seed=i))
             for i, lane in enumerate(settings.lanes)
