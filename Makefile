@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 PYTEST_ARGS ?=
 
-.PHONY: help setup demo test lint typecheck pytest bench long models clean
+.PHONY: help setup demo test lint typecheck pytest bench models clean
 
 help:
 	@echo "make demo   - set up and run broker, matcher, two emulated lanes"

@@ -82,6 +82,8 @@ def run_demo(settings: OpenAbcSettings, *, rounds: int, broker: str) -> int:
               "(gate firmware in MicroPython on a pty)\n")
         travellers = load_population(settings.seeds_dir / "population.json").travellers
         queue = [t for _ in range(rounds) for t in travellers]
+        print(f"{'lane':<7} {'traveller':<14} {'matcher':<7} {'reasons (guard only)':<28} "
+              f"{'doc→decision':>8}  what the traveller sees")
         served = _stream(lanes, queue, stop)
     _print_summary(served, interrupted=stop.is_set())
     return 0 if served and all(s.as_expected for s in served) and not stop.is_set() else 1
@@ -127,8 +129,8 @@ def _line(result: Served) -> str:
     mark = "ok " if result.as_expected else "UNEXPECTED"
     return (
         f"{result.lane_id:<7} {result.traveller.archetype.value:<14} {decision:<7} "
-        f"{outcome.outcome:<9} {reasons:<28} "
-        f"doc→decision {outcome.timings_ms.get('document_to_decision', 0):6.0f} ms  {mark}"
+        f"{reasons:<28} {outcome.timings_ms.get('document_to_decision', 0):5.0f} ms  "
+        f"screen: {outcome.traveller_message!r:<28} {mark}"
     )
 
 
