@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 
 import pytest
 from hil_site import Site
 
+from openabc.hal.emulated_gate import EmulatedGate
 from openabc.inference.face_pipeline import FacePipeline
 from openabc.lane.emulated import EmulatedLane
 from openabc.lane.outcome import LaneReason
@@ -39,8 +41,8 @@ def test_eligible_traveller_passes_and_ees_entry_is_recorded(
     outcome = lane.serve(traveller)
     assert outcome.outcome == "passed", outcome.reasons
     assert outcome.decision is Decision.ACCEPT
-    assert lane.gate.exit_openings == 1
-    assert not lane.gate.exit_open
+    assert lane.emulated_gate.exit_openings == 1
+    assert not lane.emulated_gate.exit_open
     assert outcome.transaction_id is not None
     assert ees_entries(site, outcome.transaction_id) == 1
     assert len(lane.service.pending) == 0
@@ -59,8 +61,8 @@ def test_referred_traveller_never_opens_the_door(
     assert outcome.decision is Decision.REFER
     assert reason.value in outcome.reasons
     time.sleep(0.3)
-    assert lane.gate.exit_openings == 0
-    assert not lane.gate.exit_open
+    assert lane.emulated_gate.exit_openings == 0
+    assert not lane.emulated_gate.exit_open
 
 
 def test_matcher_stopped_mid_request_refers_within_deadline(site: Site, lane: EmulatedLane) -> None:
@@ -77,4 +79,22 @@ def test_matcher_stopped_mid_request_refers_within_deadline(site: Site, lane: Em
     assert outcome.reasons == (LaneReason.MATCHER_TIMEOUT.value,)
     assert outcome.timings_ms["decision_round_trip"] < (deadline + 0.5) * 1000
     assert elapsed < deadline + 10
-    assert lane.gate.exit_openings == 0
+    assert lane.emulated_gate.exit_openings == 0
+
+
+def test_lane_drives_a_gate_given_as_a_serial_device_path(
+    site: Site, pipeline: FacePipeline, require_emulated: None
+) -> None:
+    """gate_port set to a device path, as for a real board on /dev/ttyUSB0."""
+    with EmulatedGate(site.settings.micropython) as board:
+        lane_settings = site.settings.lanes[0].model_copy(update={"gate_port": board.port_url})
+        with EmulatedLane(site.settings, lane_settings, pipeline) as lane:
+            assert lane.gate is None
+            person = threading.Thread(
+                target=lambda: board.wait_exit(True, 10) and board.walk_through(), daemon=True
+            )
+            person.start()
+            outcome = lane.serve(site.population.by_archetype("eligible"))
+            person.join(timeout=15)
+    assert outcome.outcome == "passed", outcome.reasons
+    assert board.exit_openings == 1

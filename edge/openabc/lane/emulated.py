@@ -43,10 +43,13 @@ WALK_START_TIMEOUT_S = 10.0
 
 class EmulatedTraveller:
     """Puts a seed traveller's passport on the reader and face in front of the camera,
-    and walks through the gate if (and only if) the exit opens."""
+    and walks through an emulated gate if (and only if) the exit opens.
+
+    With a real gate (``gate`` is None) a real person has to walk through.
+    """
 
     def __init__(
-        self, reader: EmulatedDocumentReader, camera: EmulatedCamera, gate: EmulatedGate,
+        self, reader: EmulatedDocumentReader, camera: EmulatedCamera, gate: EmulatedGate | None,
         faces_dir: Path,
     ) -> None:
         self._reader = reader
@@ -58,8 +61,9 @@ class EmulatedTraveller:
     def arrive(self, traveller: SeedTraveller) -> None:
         portrait = (self._faces_dir / traveller.portrait_image).read_bytes()
         self._camera.present(decode_image((self._faces_dir / traveller.live_image).read_bytes()))
-        self._walker = threading.Thread(target=self._walk_when_open, daemon=True)
-        self._walker.start()
+        if self._gate is not None:
+            self._walker = threading.Thread(target=self._walk_when_open, daemon=True)
+            self._walker.start()
         self._reader.present(traveller.mrz_text, _as_jpeg(portrait))
 
     def leave(self) -> None:
@@ -68,7 +72,7 @@ class EmulatedTraveller:
         self._camera.present_nobody()
 
     def _walk_when_open(self) -> None:
-        if self._gate.wait_exit(True, WALK_START_TIMEOUT_S):
+        if self._gate is not None and self._gate.wait_exit(True, WALK_START_TIMEOUT_S):
             self._gate.walk_through()
 
 
@@ -82,7 +86,12 @@ def _as_jpeg(data: bytes) -> bytes:
 
 
 class EmulatedLane:
-    """One kiosk and gate: emulated devices, real firmware, models, MQTT and service."""
+    """One kiosk and gate: emulated devices, real firmware, models, MQTT and service.
+
+    ``lane.gate_port`` chooses the gate: ``emulated`` boots the firmware in the
+    MicroPython unix port on a pty; any pyserial URL (``/dev/ttyUSB0``,
+    ``rfc2217://host:port``) drives a real gate controller instead.
+    """
 
     def __init__(
         self, settings: OpenAbcSettings, lane: LaneSettings, pipeline: FacePipeline, *,
@@ -93,7 +102,7 @@ class EmulatedLane:
         self._pipeline = pipeline
         self._rng_seed = rng_seed
         self._stack = ExitStack()
-        self.gate: EmulatedGate
+        self.gate: EmulatedGate | None = None
         self.service: LaneService
         self.traveller: EmulatedTraveller
         self.bus: MqttBus
@@ -102,8 +111,11 @@ class EmulatedLane:
     def start(self) -> EmulatedLane:
         """Boot the gate firmware, connect the kiosk to it and to the broker."""
         stack = self._stack
-        self.gate = stack.enter_context(EmulatedGate(self.settings.micropython))
-        link = stack.enter_context(GateLink(self.gate.port_url))
+        port = self.lane.gate_port
+        if port == "emulated":
+            self.gate = stack.enter_context(EmulatedGate(self.settings.micropython))
+            port = self.gate.port_url
+        link = stack.enter_context(GateLink(port))
         reader = stack.enter_context(EmulatedDocumentReader())
         camera = EmulatedCamera(rng_seed=self._rng_seed)
         region, kiosk = self.settings.region, self.lane.kiosk_id
@@ -146,6 +158,13 @@ class EmulatedLane:
         except Exception as err:
             logger.warning("lane %s: outcome not published: %s", self.lane.lane_id,
                            type(err).__name__)
+
+    @property
+    def emulated_gate(self) -> EmulatedGate:
+        """The emulated gate (tests assert on its outputs); fails for a real gate."""
+        if self.gate is None:
+            raise RuntimeError(f"lane {self.lane.lane_id} drives a real gate")
+        return self.gate
 
     def close(self) -> None:
         self._stack.close()
