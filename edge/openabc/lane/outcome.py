@@ -23,6 +23,7 @@ class LaneReason(StrEnum):
     MATCHER_ERROR = "matcher_error"
     GATE_FAULT = "gate_fault"
     NO_PASSAGE = "no_passage"
+    PASSAGE_UNKNOWN = "passage_unknown"
     LANE_CLOSED = "lane_closed"
 
 

@@ -133,10 +133,10 @@ class LaneService:
             mrz = parse_mrz(mrz_text, today=self._today())
         except MrzFormatError as err:
             raise Referral(LaneReason.MRZ_INVALID) from err
-        if "document_expired" in mrz.errors:
+        if set(mrz.errors) - {"document_expired"}:
+            raise Referral(LaneReason.MRZ_INVALID)  # a misread date proves nothing
+        if mrz.errors:
             raise Referral(LaneReason.DOCUMENT_EXPIRED)
-        if not mrz.valid:
-            raise Referral(LaneReason.MRZ_INVALID)
         return mrz.to_travel_document()
 
     def _face_templates(
@@ -216,8 +216,11 @@ class LaneService:
         try:
             crossed = gate.wait_passage(self._settings.passage_timeout_s)
         except Exception as err:
-            logger.error("lane %s: gate fault during passage: %s", self._lane, type(err).__name__)
-            crossed = False
+            # The exit was open and we lost sight of it: do not tell the matcher
+            # "not crossed". The transaction stays open for a guard to settle.
+            logger.error("lane %s: passage unknown: %s", self._lane, type(err).__name__)
+            timings["passage"] = _ms_since(started)
+            return self._refer(session, (LaneReason.PASSAGE_UNKNOWN,), timings, response)
         timings["passage"] = _ms_since(started)
         if not crossed:
             self._lock_quietly()
