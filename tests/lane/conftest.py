@@ -38,6 +38,7 @@ from openabc.inference.face_pipeline import FacePipeline
 from openabc.lane.face_templater import PipelineTemplater
 from openabc.lane.gate_port import GateLinkPort
 from openabc.lane.ports import MatcherPort
+from openabc.lane.requests import KioskAddress, crossing_report, match_request
 from openabc.lane.service import LaneDevices, LaneService
 from openabc.lane.steps import LaneStep
 from openabc.matcher.app import build_service
@@ -113,9 +114,7 @@ class InProcessMatcher:
 
     def __init__(self, service: MatcherService, *, kiosk_id: str, lane_id: str) -> None:
         self._service = service
-        self._kiosk_id = kiosk_id
-        self._lane_id = lane_id
-        self._reply_to = f"openabc/test/kiosk/{kiosk_id}/reply"
+        self._address = KioskAddress(kiosk_id, lane_id, f"openabc/test/kiosk/{kiosk_id}/reply")
         self.requests: list[MatchRequest] = []
         self.responses: list[MatchResponse] = []
         self.reports: list[CrossingReport] = []
@@ -134,16 +133,9 @@ class InProcessMatcher:
         timeout: float,
     ) -> MatchResponse:
         now = time.time()
-        request = MatchRequest(
-            correlation_id=uuid.uuid4().hex,
-            reply_to=self._reply_to,
-            deadline=now + timeout,
-            sent_at=now,
-            kiosk_id=self._kiosk_id,
-            lane_id=self._lane_id,
-            document=document,
-            live_face=live_face,
-            portrait_face=portrait_face,
+        request = match_request(
+            self._address, correlation_id=uuid.uuid4().hex, deadline=now + timeout,
+            sent_at=now, document=document, live_face=live_face, portrait_face=portrait_face,
         )
         self.requests.append(request)
         response = self._service.handle_match(request, dt.datetime.fromtimestamp(now, dt.UTC))
@@ -154,16 +146,9 @@ class InProcessMatcher:
         self, *, transaction_id: str, crossed: bool, crossed_at: float, timeout: float
     ) -> CrossingAck:
         now = time.time()
-        report = CrossingReport(
-            correlation_id=uuid.uuid4().hex,
-            reply_to=self._reply_to,
-            deadline=now + timeout,
-            sent_at=now,
-            kiosk_id=self._kiosk_id,
-            lane_id=self._lane_id,
-            transaction_id=transaction_id,
-            crossed=crossed,
-            crossed_at=crossed_at,
+        report = crossing_report(
+            self._address, correlation_id=uuid.uuid4().hex, deadline=now + timeout,
+            sent_at=now, transaction_id=transaction_id, crossed=crossed, crossed_at=crossed_at,
         )
         self.reports.append(report)
         ack = self._service.handle_crossing(report)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from openabc import topics
+from openabc.lane.requests import KioskAddress, crossing_report, match_request
 from openabc.messages import (
     CrossingAck,
     CrossingReport,
@@ -42,7 +43,7 @@ class MqttMatcherClient:
         self._rpc = rpc
         self._region = region
         self._kiosk_id = kiosk_id
-        self._lane_id = lane_id
+        self._address = KioskAddress(kiosk_id, lane_id, rpc.reply_topic)
         self._clock = clock
 
     def check(
@@ -54,15 +55,9 @@ class MqttMatcherClient:
         timeout: float,
     ) -> MatchResponse:
         def build(correlation_id: str, deadline: float) -> MatchRequest:
-            return MatchRequest(
-                correlation_id=correlation_id,
-                reply_to=self._rpc.reply_topic,
-                deadline=deadline,
-                sent_at=self._clock(),
-                kiosk_id=self._kiosk_id,
-                lane_id=self._lane_id,
-                document=document,
-                live_face=live_face,
+            return match_request(
+                self._address, correlation_id=correlation_id, deadline=deadline,
+                sent_at=self._clock(), document=document, live_face=live_face,
                 portrait_face=portrait_face,
             )
 
@@ -76,15 +71,9 @@ class MqttMatcherClient:
         self, *, transaction_id: str, crossed: bool, crossed_at: float, timeout: float
     ) -> CrossingAck:
         def build(correlation_id: str, deadline: float) -> CrossingReport:
-            return CrossingReport(
-                correlation_id=correlation_id,
-                reply_to=self._rpc.reply_topic,
-                deadline=deadline,
-                sent_at=self._clock(),
-                kiosk_id=self._kiosk_id,
-                lane_id=self._lane_id,
-                transaction_id=transaction_id,
-                crossed=crossed,
+            return crossing_report(
+                self._address, correlation_id=correlation_id, deadline=deadline,
+                sent_at=self._clock(), transaction_id=transaction_id, crossed=crossed,
                 crossed_at=crossed_at,
             )
 
