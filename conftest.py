@@ -13,6 +13,7 @@ import pytest
 from openabc.config import BrokerSettings
 from openabc.mqtt.broker import MosquittoBroker, find_mosquitto
 from openabc.mqtt.errors import BrokerNotFoundError
+from openabc.runtime.postgres import PostgresNotFoundError, PostgresServer
 
 
 def _mosquitto_or_skip() -> MosquittoBroker:
@@ -42,3 +43,16 @@ def fresh_mosquitto() -> Iterator[MosquittoBroker]:
 @pytest.fixture
 def broker_settings(mosquitto: MosquittoBroker) -> BrokerSettings:
     return BrokerSettings(host=mosquitto.host, port=mosquitto.port)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server (Debian package) on a free loopback port."""
+    try:
+        server = PostgresServer()
+    except PostgresNotFoundError as err:
+        if os.environ.get("CI") == "true":
+            raise
+        pytest.skip(f"PostgreSQL server not installed: {err}")
+    with server:
+        yield server
