@@ -107,11 +107,15 @@ class Reason(StrEnum):
     SLTD_HIT = "sltd_hit"
     ETIAS_ABSENT = "etias_absent"
     ETIAS_INVALID = "etias_invalid"
-    VISA_CHECK_REQUIRED = "visa_check_required"
+    VISA_ABSENT = "visa_absent"
+    VISA_INVALID = "visa_invalid"
+    VISA_ENTRIES_EXHAUSTED = "visa_entries_exhausted"
     OVERSTAY_RISK = "overstay_risk"
     STAY_LIMIT_EXCEEDED = "stay_limit_exceeded"
+    OVERSTAY_AT_EXIT = "overstay_at_exit"
     DOCUMENT_EXPIRED = "document_expired"
-    IDENTITY_CONFLICT = "identity_conflict"
+    MID_YELLOW = "mid_yellow"
+    MID_RED = "mid_red"
     TEMPLATE_MODEL_MISMATCH = "template_model_mismatch"
     DEADLINE_EXCEEDED = "deadline_exceeded"
     SYSTEM_UNAVAILABLE = "system_unavailable"
@@ -137,7 +141,9 @@ class StaySummary(BaseModel):
     on_date: dt.date
     days_used: int
     days_remaining: int
-    latest_exit: dt.date
+    latest_exit: dt.date | None = Field(
+        description="Last permitted day of a stay starting on on_date; None: not even that day"
+    )
 
 
 class MatchResponse(Message):

@@ -9,11 +9,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from openabc.matcher.checks import Check
-from openabc.matcher.decision import decide
-from openabc.messages import CheckOutcome, Decision, Reason, StaySummary
+from openabc.matcher.decision import Regime, decide
+from openabc.messages import CheckOutcome, Decision, Direction, Reason, StaySummary
 
 Out = CheckOutcome
-GOOD = {
+GOOD: dict[Check, CheckOutcome] = {
     Check.TEMPLATE_MODEL: Out.PASS,
     Check.FACE_VERIFY: Out.PASS,
     Check.CIR_IDENTITY: Out.PASS,
@@ -22,7 +22,9 @@ GOOD = {
     Check.ETIAS: Out.PASS,
     Check.EES: Out.PASS,
     Check.DOCUMENT: Out.PASS,
+    Check.VIS: Out.PASS,
 }
+ETIAS, VISA = Regime.ETIAS, Regime.VISA
 
 
 def with_(**changes: CheckOutcome) -> dict[Check, CheckOutcome]:
@@ -32,14 +34,14 @@ def with_(**changes: CheckOutcome) -> dict[Check, CheckOutcome]:
 
 
 def test_all_good_is_accept() -> None:
-    assert decide(GOOD, etias_required=True) == (Decision.ACCEPT, ())
+    assert decide(GOOD, regime=ETIAS) == (Decision.ACCEPT, ())
 
 
 @pytest.mark.parametrize(
     ("check", "outcome", "reason"),
     [
         ("face_verify", Out.FAIL, Reason.FACE_MISMATCH),
-        ("cir_identity", Out.FAIL, Reason.IDENTITY_CONFLICT),
+        ("cir_identity", Out.FAIL, Reason.MID_YELLOW),
         ("sis", Out.HIT, Reason.SIS_HIT),
         ("sltd", Out.HIT, Reason.SLTD_HIT),
         ("etias", Out.NO_HIT, Reason.ETIAS_ABSENT),
@@ -55,39 +57,88 @@ def test_all_good_is_accept() -> None:
 def test_each_bad_outcome_gives_its_reason(
     check: str, outcome: CheckOutcome, reason: Reason
 ) -> None:
-    assert decide(with_(**{check: outcome}), etias_required=True) == (Decision.REFER, (reason,))
+    assert decide(with_(**{check: outcome}), regime=ETIAS) == (Decision.REFER, (reason,))
 
 
 def test_template_model_mismatch_without_face_checks() -> None:
     checks = with_(template_model=Out.FAIL)
     del checks[Check.FACE_VERIFY], checks[Check.CIR_IDENTITY]
-    assert decide(checks, etias_required=True) == (
+    assert decide(checks, regime=ETIAS) == (
         Decision.REFER,
         (Reason.TEMPLATE_MODEL_MISMATCH,),
     )
 
 
+@pytest.mark.parametrize("regime", list(Regime))
 @pytest.mark.parametrize("missing", list(Check))
-def test_a_missing_required_check_never_accepts(missing: Check) -> None:
+def test_a_missing_required_check_never_accepts(missing: Check, regime: Regime) -> None:
+    if missing == {ETIAS: Check.VIS, VISA: Check.ETIAS}[regime]:
+        pytest.skip("not required for this regime")
     checks = dict(GOOD)
     del checks[missing]
-    decision, reasons = decide(checks, etias_required=True)
+    decision, reasons = decide(checks, regime=regime)
     assert decision == Decision.REFER
     assert Reason.SYSTEM_UNAVAILABLE in reasons
 
 
-def test_visa_required_nationals_are_referred_until_vis_is_checked() -> None:
-    """ETIAS does not apply to them, and without a VIS check there is no ACCEPT."""
+def test_visa_required_nationals_need_vis_not_etias() -> None:
     checks = with_(etias=Out.NO_HIT)
-    expected = (Decision.REFER, (Reason.VISA_CHECK_REQUIRED,))
-    assert decide(checks, etias_required=False) == expected
+    del checks[Check.VIS]
+    assert decide(checks, regime=VISA) == (Decision.REFER, (Reason.SYSTEM_UNAVAILABLE,))
+    checks[Check.VIS] = Out.PASS
+    assert decide(checks, regime=VISA) == (Decision.ACCEPT, ())
     del checks[Check.ETIAS]
-    assert decide(checks, etias_required=False) == expected
+    assert decide(checks, regime=VISA) == (Decision.ACCEPT, ())
+
+
+@pytest.mark.parametrize(
+    ("outcome", "refined", "reason"),
+    [
+        (Out.NO_HIT, None, Reason.VISA_ABSENT),
+        (Out.FAIL, None, Reason.VISA_INVALID),
+        (Out.FAIL, Reason.VISA_ENTRIES_EXHAUSTED, Reason.VISA_ENTRIES_EXHAUSTED),
+        (Out.UNAVAILABLE, Reason.VISA_ENTRIES_EXHAUSTED, Reason.SYSTEM_UNAVAILABLE),
+        (Out.HIT, None, Reason.SYSTEM_UNAVAILABLE),
+    ],
+)
+def test_vis_reasons(outcome: CheckOutcome, refined: Reason | None, reason: Reason) -> None:
+    checks = with_(vis=outcome)
+    extra = {} if refined is None else {Check.VIS: refined}
+    assert decide(checks, regime=VISA, refined=extra) == (Decision.REFER, (reason,))
+
+
+def test_a_refined_reason_never_makes_a_good_outcome_bad_or_vice_versa() -> None:
+    refined = {Check.VIS: Reason.VISA_ENTRIES_EXHAUSTED, Check.SIS: Reason.MID_RED}
+    assert decide(with_(vis=Out.PASS), regime=VISA, refined=refined) == (Decision.ACCEPT, ())
+
+
+def test_mid_red_refines_a_failed_identity_check() -> None:
+    refined = {Check.CIR_IDENTITY: Reason.MID_RED}
+    assert decide(with_(cir_identity=Out.FAIL), regime=ETIAS, refined=refined) == (
+        Decision.REFER,
+        (Reason.MID_RED,),
+    )
+
+
+def test_exit_needs_no_etias_or_vis_and_reports_overstay_at_exit() -> None:
+    checks = dict(GOOD)
+    del checks[Check.ETIAS]
+    exit_ = Direction.EXIT
+    assert decide(checks, direction=exit_, regime=VISA) == (Decision.ACCEPT, ())
+    checks[Check.ETIAS] = Out.NO_HIT  # consulted or not, it does not matter on exit
+    assert decide(checks, direction=exit_, regime=ETIAS) == (Decision.ACCEPT, ())
+    checks[Check.EES] = Out.FAIL
+    assert decide(checks, direction=exit_, regime=ETIAS) == (
+        Decision.REFER,
+        (Reason.OVERSTAY_AT_EXIT,),
+    )
+    del checks[Check.SIS]
+    assert Reason.SYSTEM_UNAVAILABLE in decide(checks, direction=exit_, regime=ETIAS)[1]
 
 
 def test_every_reason_is_reported_in_reason_order() -> None:
     checks = with_(sis=Out.HIT, face_verify=Out.FAIL, etias=Out.NO_HIT, document=Out.FAIL)
-    assert decide(checks, etias_required=True) == (
+    assert decide(checks, regime=ETIAS) == (
         Decision.REFER,
         (Reason.FACE_MISMATCH, Reason.SIS_HIT, Reason.ETIAS_ABSENT, Reason.DOCUMENT_EXPIRED),
     )
@@ -100,7 +151,7 @@ def test_stay_already_over_the_limit() -> None:
         days_remaining=0,
         latest_exit=dt.date(2024, 12, 31),
     )
-    assert decide(with_(ees=Out.FAIL), etias_required=True, stay=stay) == (
+    assert decide(with_(ees=Out.FAIL), regime=ETIAS, stay=stay) == (
         Decision.REFER,
         (Reason.OVERSTAY_RISK, Reason.STAY_LIMIT_EXCEEDED),
     )
@@ -109,12 +160,17 @@ def test_stay_already_over_the_limit() -> None:
 @given(
     st.dictionaries(st.sampled_from(list(Check)), st.sampled_from(list(CheckOutcome))),
     st.booleans(),
+    st.sampled_from(list(Direction)),
 )
 def test_accept_only_when_complete_and_all_good(
-    checks: dict[Check, CheckOutcome], etias_required: bool
+    checks: dict[Check, CheckOutcome], etias_required: bool, direction: Direction
 ) -> None:
-    decision, reasons = decide(checks, etias_required=etias_required)
-    required = [c for c in Check if etias_required or c != Check.ETIAS]
+    regime = ETIAS if etias_required else VISA
+    decision, reasons = decide(checks, regime=regime, direction=direction)
+    skip = {Check.ETIAS, Check.VIS} if direction is Direction.EXIT else {Check.ETIAS}
+    if direction is Direction.ENTRY and etias_required:
+        skip = {Check.VIS}
+    required = [c for c in Check if c not in skip]
     all_good = all(checks.get(c) == GOOD[c] for c in required)
     assert (decision == Decision.ACCEPT) == all_good
     assert (decision == Decision.ACCEPT) == (reasons == ())

@@ -28,7 +28,7 @@ def test_full_90_days_just_used_leaves_nothing() -> None:
     summary = stay_summary([Stay(dt.date(2025, 1, 1), dt.date(2025, 3, 31))], dt.date(2025, 4, 1))
     assert summary.days_used == 90
     assert summary.days_remaining == 0
-    assert summary.latest_exit == dt.date(2025, 3, 31)
+    assert summary.latest_exit is None
 
 
 def test_entry_and_exit_day_both_count() -> None:
@@ -71,10 +71,10 @@ def test_already_over_the_limit() -> None:
     summary = stay_summary([Stay(day(0), day(99))], day(100))
     assert summary.days_used == 100
     assert summary.days_remaining == 0
-    assert summary.latest_exit == day(99)
+    assert summary.latest_exit is None
 
 
-def _brute(stays: list[Stay], on: dt.date) -> tuple[int, dt.date]:
+def _brute(stays: list[Stay], on: dt.date) -> tuple[int, dt.date | None]:
     """Day-by-day: count windows from scratch for every candidate exit day."""
     origin = on - dt.timedelta(days=800)
     inside = [False] * 1200
@@ -97,7 +97,7 @@ def _brute(stays: list[Stay], on: dt.date) -> tuple[int, dt.date]:
             latest = exit_index
         else:
             break
-    return used, origin + dt.timedelta(days=latest)
+    return used, None if latest < start else origin + dt.timedelta(days=latest)
 
 
 stays_strategy = st.lists(
@@ -120,7 +120,7 @@ def test_matches_brute_force(raw: list[tuple[int, int, bool]]) -> None:
     used, latest = _brute(stays, on)
     assert summary.days_used == used
     assert summary.latest_exit == latest
-    assert summary.days_remaining == (latest - on).days + 1
+    assert summary.days_remaining == (0 if latest is None else (latest - on).days + 1)
     assert 0 <= summary.days_remaining <= 90
 
 
@@ -142,3 +142,39 @@ def test_pairing_movements_into_stays() -> None:
         Stay(day(20), day(29)),
         Stay(day(30), None),
     ]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(-500, -1), st.integers(0, 60)), max_size=5),
+    st.integers(0, 150),
+    st.integers(0, 200),
+)
+def test_overstay_at_exit_matches_day_by_day_count(
+    past: list[tuple[int, int]], gap: int, length: int
+) -> None:
+    """Overstay = days of the closing stay on which the window held more than 90 days."""
+    from openabc.matcher.stay import exit_summary
+
+    entry = day(600 + gap)
+    stays = [
+        Stay(day(600 + s), min(day(600 + s + n), day(600 + gap - 1)))
+        for s, n in past
+        if day(600 + s) < entry
+    ]
+    exit_day = entry + dt.timedelta(days=length)
+    inside: set[dt.date] = set()
+    for stay in stays + [Stay(entry, exit_day)]:
+        assert stay.exit_date is not None
+        inside |= {
+            stay.entry_date + dt.timedelta(days=i)
+            for i in range((stay.exit_date - stay.entry_date).days + 1)
+        }
+    over = 0
+    for i in range(length + 1):
+        end = entry + dt.timedelta(days=i)
+        count = sum(1 for k in range(180) if end - dt.timedelta(days=k) in inside)
+        over += count > 90
+    summary, overstay = exit_summary([*stays, Stay(entry, None)], exit_day)
+    assert overstay == over
+    assert (summary.latest_exit is None) == (over == length + 1)

@@ -38,7 +38,7 @@ def test_same_seed_same_bytes_and_database(tmp_path: Path) -> None:
     a, b = seed_into(tmp_path / "a"), seed_into(tmp_path / "b")
     assert a.population_file.read_bytes() == b.population_file.read_bytes()
     assert a.content_hash == b.content_hash
-    assert (a.persons, a.templates, a.archetypes) == (155, 152, 5)
+    assert (a.persons, a.templates, a.archetypes) == (159, 152, 10)
 
 
 def test_reseeding_in_place_gives_the_same_database(tmp_path: Path) -> None:
@@ -86,7 +86,38 @@ def test_archetypes_are_exactly_the_demo_set(tmp_path: Path) -> None:
         "sis_hit": ("astronaut.jpg", "astronaut.jpg", "REFER", ("sis_hit",)),
         "etias_absent": ("astronaut.jpg", "astronaut.jpg", "REFER", ("etias_absent",)),
         "face_mismatch": ("biden.jpg", "astronaut.jpg", "REFER", ("face_mismatch",)),
+        "sltd_hit": ("astronaut.jpg", "astronaut.jpg", "REFER", ("sltd_hit",)),
+        "etias_revoked": ("astronaut.jpg", "astronaut.jpg", "REFER", ("etias_invalid",)),
+        "visa_exhausted": ("astronaut.jpg", "astronaut.jpg", "REFER", ("visa_entries_exhausted",)),
+        "mid_yellow": ("obama.jpg", "obama2.jpg", "REFER", ("mid_yellow",)),
+        "exit": ("obama.jpg", "obama2.jpg", "ACCEPT", ()),
     }
+    exits = [t for t in population.travellers if t.direction == "exit"]
+    assert [t.archetype for t in exits] == ["exit"]
+    eligible = population.by_archetype("eligible")
+    assert (exits[0].person_id, exits[0].document) == (eligible.person_id, eligible.document)
+
+
+def test_only_mid_yellow_shares_an_enrolled_face_with_another_identity(tmp_path: Path) -> None:
+    generated = generate(
+        seed=5,
+        filler=0,
+        today=TODAY,
+        faces_dir=Path("faces"),
+        template_for_image=fake_template_for_image,
+    )
+    enrolled = {p.person_id for p in generated.persons if p.enrolled}
+    population = generated.population
+    enrolled_faces = {
+        t.portrait_image.rstrip("0123456789.jpg"): t.person_id
+        for t in population.travellers
+        if t.person_id in enrolled
+    }
+    assert enrolled_faces.keys() == {"obama", "biden"}
+    for t in population.travellers:
+        face = t.live_image.rstrip("0123456789.jpg")
+        if face in enrolled_faces and t.person_id != enrolled_faces[face]:
+            assert t.archetype == "mid_yellow"
 
 
 def test_every_mrz_is_valid_and_matches_its_document() -> None:
@@ -146,6 +177,15 @@ def test_registers_have_every_state(tmp_path: Path) -> None:
         assert stay_summary(store.stays(eligible), TODAY).days_used == 8
         newcomer = population.by_archetype("sis_hit").person_id
         assert store.identity(newcomer) is None  # first-time travellers have no CIR file
+        allowed = {r[0] for r in store.conn.execute("SELECT entries_allowed FROM visas")}
+        assert None in allowed and 1 in allowed and 2 in allowed
+        exhausted = population.by_archetype("visa_exhausted").document
+        assert store.conn.execute(
+            "SELECT entries_allowed, entries_used FROM visas WHERE document_number=?",
+            (exhausted.document_number,),
+        ).fetchall() == [(1, 1)]
+        sltd = population.by_archetype("sltd_hit").document
+        assert store.sltd_listed(sltd.issuing_state, sltd.document_number)
     finally:
         store.close()
 

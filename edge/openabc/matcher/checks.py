@@ -10,14 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
 
 import numpy as np
 
 from openabc.matcher.gallery import GalleryIndex
-from openabc.matcher.stay import MAX_DAYS, stay_summary
+from openabc.matcher.mid import LinkStatus, MultipleIdentityDetector, claimed_key, same_identity
+from openabc.matcher.stay import MAX_DAYS, exit_summary, stay_summary
 from openabc.matcher.store import MatcherStore
-from openabc.messages import CheckOutcome, FaceTemplate, StaySummary, TravelDocument
+from openabc.messages import CheckOutcome, FaceTemplate, Reason, StaySummary, TravelDocument
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +35,7 @@ class Check(StrEnum):
     ETIAS = "etias"
     EES = "ees"
     DOCUMENT = "document"
+    VIS = "vis"
 
 
 def guarded(name: Check, check: Callable[[], CheckOutcome]) -> CheckOutcome:
@@ -79,9 +82,29 @@ def ees_check(
     return (CheckOutcome.PASS if ok else CheckOutcome.FAIL), summary
 
 
+def ees_exit_check(
+    store: MatcherStore, person_id: str | None, on_date: dt.date
+) -> tuple[CheckOutcome, StaySummary]:
+    """FAIL when leaving on ``on_date`` ends a stay longer than 90/180 allows."""
+    stays = [] if person_id is None else store.stays(person_id)
+    summary, overstay = exit_summary(stays, on_date)
+    return (CheckOutcome.FAIL if overstay else CheckOutcome.PASS), summary
+
+
 def face_distance(live: FaceTemplate, portrait: FaceTemplate) -> float:
     diff = np.asarray(live.vector, dtype=np.float64) - np.asarray(portrait.vector, np.float64)
     return float(np.linalg.norm(diff))
+
+
+@dataclass(frozen=True)
+class IdentityResult:
+    """1:N outcome, the traveller's CIR file if found, and the MID link to record."""
+
+    outcome: CheckOutcome
+    person_id: str | None = None
+    link: tuple[str, str, LinkStatus] | None = None
+    """(matched file, claimed key, status) of a link to create."""
+    reason: Reason | None = None
 
 
 def identity_check(
@@ -91,24 +114,32 @@ def identity_check(
     document: TravelDocument,
     document_person: str | None,
     search_distance: float,
-) -> tuple[CheckOutcome, str | None]:
-    """1:N: FAIL when the live face is enrolled under a different identity.
+) -> IdentityResult:
+    """1:N with the multiple-identity detector.
 
-    Returns the matched person id when the nearest hit is this document's
-    holder (same CIR file, or same biographic identity on a new document).
+    The nearest hit within ``search_distance`` is the traveller's own file
+    (PASS), the same identity on another document (PASS, WHITE link), or
+    another identity: FAIL with a YELLOW link, unless a guard already
+    verified the pair (GREEN: different persons, PASS; RED: FAIL, mid_red).
     """
     hits = gallery.search(live, 1)
     if not hits or hits[0][1] > search_distance:
-        return CheckOutcome.PASS, None
+        return IdentityResult(CheckOutcome.PASS)
     person_id = hits[0][0]
     if person_id == document_person:
-        return CheckOutcome.PASS, person_id
+        return IdentityResult(CheckOutcome.PASS, person_id)
+    key = claimed_key(document, document_person)
     identity = store.identity(person_id)
-    if identity is not None and (
-        identity.surname,
-        identity.given_names,
-        identity.birth_date,
-        identity.nationality,
-    ) == (document.surname, document.given_names, document.birth_date, document.nationality):
-        return CheckOutcome.PASS, person_id
-    return CheckOutcome.FAIL, person_id
+    if identity is not None and same_identity(
+        (identity.surname, identity.given_names, identity.birth_date, identity.nationality),
+        document,
+    ):
+        return IdentityResult(
+            CheckOutcome.PASS, document_person or person_id, (person_id, key, LinkStatus.WHITE)
+        )
+    existing = MultipleIdentityDetector(store).status(person_id, key)
+    if existing is LinkStatus.GREEN:
+        return IdentityResult(CheckOutcome.PASS, document_person)
+    if existing is LinkStatus.RED:
+        return IdentityResult(CheckOutcome.FAIL, None, None, Reason.MID_RED)
+    return IdentityResult(CheckOutcome.FAIL, None, (person_id, key, LinkStatus.YELLOW))

@@ -2,15 +2,19 @@
 
 ACCEPT needs every required check present and good; anything missing,
 unavailable or unexpected is a referral, so an error can never open a gate.
+Which checks are required depends on the direction (no ETIAS or VIS on
+exit) and on the traveller's regime (ETIAS for visa-exempt nationals, VIS
+for everyone else).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import StrEnum
 
 from openabc.matcher.checks import Check
 from openabc.matcher.stay import MAX_DAYS
-from openabc.messages import CheckOutcome, Decision, Reason, StaySummary
+from openabc.messages import CheckOutcome, Decision, Direction, Reason, StaySummary
 
 _GOOD: dict[Check, CheckOutcome] = {
     Check.TEMPLATE_MODEL: CheckOutcome.PASS,
@@ -19,6 +23,7 @@ _GOOD: dict[Check, CheckOutcome] = {
     Check.SIS: CheckOutcome.NO_HIT,
     Check.SLTD: CheckOutcome.NO_HIT,
     Check.ETIAS: CheckOutcome.PASS,
+    Check.VIS: CheckOutcome.PASS,
     Check.EES: CheckOutcome.PASS,
     Check.DOCUMENT: CheckOutcome.PASS,
 }
@@ -26,11 +31,13 @@ _GOOD: dict[Check, CheckOutcome] = {
 _BAD: dict[tuple[Check, CheckOutcome], Reason] = {
     (Check.TEMPLATE_MODEL, CheckOutcome.FAIL): Reason.TEMPLATE_MODEL_MISMATCH,
     (Check.FACE_VERIFY, CheckOutcome.FAIL): Reason.FACE_MISMATCH,
-    (Check.CIR_IDENTITY, CheckOutcome.FAIL): Reason.IDENTITY_CONFLICT,
+    (Check.CIR_IDENTITY, CheckOutcome.FAIL): Reason.MID_YELLOW,
     (Check.SIS, CheckOutcome.HIT): Reason.SIS_HIT,
     (Check.SLTD, CheckOutcome.HIT): Reason.SLTD_HIT,
     (Check.ETIAS, CheckOutcome.NO_HIT): Reason.ETIAS_ABSENT,
     (Check.ETIAS, CheckOutcome.FAIL): Reason.ETIAS_INVALID,
+    (Check.VIS, CheckOutcome.NO_HIT): Reason.VISA_ABSENT,
+    (Check.VIS, CheckOutcome.FAIL): Reason.VISA_INVALID,
     (Check.EES, CheckOutcome.FAIL): Reason.OVERSTAY_RISK,
     (Check.DOCUMENT, CheckOutcome.FAIL): Reason.DOCUMENT_EXPIRED,
 }
@@ -38,35 +45,59 @@ _BAD: dict[tuple[Check, CheckOutcome], Reason] = {
 _ORDER = list(Reason)
 
 
-def required_checks(*, etias_required: bool, templates_usable: bool) -> frozenset[Check]:
+class Regime(StrEnum):
+    """What a third-country national needs to enter: ETIAS (visa-exempt) or a visa."""
+
+    ETIAS = "etias"
+    VISA = "visa"
+
+
+def required_checks(
+    *, direction: Direction, regime: Regime, templates_usable: bool
+) -> frozenset[Check]:
     """Checks that must be present for an ACCEPT to be possible."""
     required = set(Check)
-    if not etias_required:
-        required.discard(Check.ETIAS)
+    if direction is Direction.EXIT:
+        required -= {Check.ETIAS, Check.VIS}
+    else:
+        required.discard(Check.VIS if regime is Regime.ETIAS else Check.ETIAS)
     if not templates_usable:
         required -= {Check.FACE_VERIFY, Check.CIR_IDENTITY}
     return frozenset(required)
 
 
 def decide(
-    checks: Mapping[Check, CheckOutcome], *, etias_required: bool, stay: StaySummary | None = None
+    checks: Mapping[Check, CheckOutcome],
+    *,
+    direction: Direction = Direction.ENTRY,
+    regime: Regime,
+    stay: StaySummary | None = None,
+    refined: Mapping[Check, Reason] | None = None,
 ) -> tuple[Decision, tuple[Reason, ...]]:
-    """Map outcomes to reasons (sorted in ``Reason`` order); ACCEPT only with none."""
+    """Map outcomes to reasons (sorted in ``Reason`` order); ACCEPT only with none.
+
+    ``refined`` gives a more precise reason for a known bad outcome (visa
+    entries exhausted, mid_red); it can never turn a bad outcome good.
+    Outcomes of checks the crossing does not need are ignored.
+    """
     reasons: set[Reason] = set()
     templates_usable = checks.get(Check.TEMPLATE_MODEL) == CheckOutcome.PASS
-    for name in required_checks(etias_required=etias_required, templates_usable=templates_usable):
+    required = required_checks(
+        direction=direction, regime=regime, templates_usable=templates_usable
+    )
+    for name in required:
         if name not in checks:
             reasons.add(Reason.SYSTEM_UNAVAILABLE)
     for name, outcome in checks.items():
-        if name == Check.ETIAS and not etias_required:
+        if name not in required or outcome == _GOOD[name]:
             continue
-        if outcome == _GOOD[name]:
-            continue
-        reasons.add(_BAD.get((name, outcome), Reason.SYSTEM_UNAVAILABLE))
-    if not etias_required:
-        # Not visa-exempt: entry needs a VIS check, which this matcher cannot do yet.
-        reasons.add(Reason.VISA_CHECK_REQUIRED)
-    if stay is not None and stay.days_used > MAX_DAYS:
+        reason = _BAD.get((name, outcome), Reason.SYSTEM_UNAVAILABLE)
+        if reason is not Reason.SYSTEM_UNAVAILABLE and refined and name in refined:
+            reason = refined[name]
+        if direction is Direction.EXIT and reason is Reason.OVERSTAY_RISK:
+            reason = Reason.OVERSTAY_AT_EXIT
+        reasons.add(reason)
+    if direction is Direction.ENTRY and stay is not None and stay.days_used > MAX_DAYS:
         reasons.add(Reason.STAY_LIMIT_EXCEEDED)
     ordered = tuple(sorted(reasons, key=_ORDER.index))
     return (Decision.ACCEPT if not ordered else Decision.REFER), ordered

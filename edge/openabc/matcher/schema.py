@@ -1,8 +1,9 @@
 """SQLite schema of the matcher's emulated central systems, created on open.
 
-One file stands in for CIR (identities), EES (movements), ETIAS, SIS, SLTD,
-the biometric gallery, the matcher's own transaction log and the audit
-trail. WAL mode lets the dashboard read while a worker writes.
+One file stands in for CIR (identities), EES (movements, refusals), ETIAS,
+VIS, SIS, SLTD, MID links, the biometric gallery, second-step
+consultations, the matcher's own transaction log and the audit trail.
+WAL mode lets the dashboard read while a worker writes.
 """
 
 from __future__ import annotations
@@ -32,9 +33,50 @@ CREATE TABLE IF NOT EXISTS ees_movements (
     person_id TEXT NOT NULL REFERENCES persons(person_id),
     direction TEXT NOT NULL CHECK (direction IN ('entry', 'exit')),
     on_date TEXT NOT NULL,
-    transaction_id TEXT UNIQUE
+    transaction_id TEXT UNIQUE,
+    overstay_days INTEGER
 );
 CREATE INDEX IF NOT EXISTS ees_movements_person ON ees_movements(person_id);
+CREATE TABLE IF NOT EXISTS ees_refusals (
+    id INTEGER PRIMARY KEY,
+    person_id TEXT REFERENCES persons(person_id),
+    issuing_state TEXT NOT NULL,
+    document_number TEXT NOT NULL,
+    on_date TEXT NOT NULL,
+    reasons TEXT NOT NULL,
+    officer_id TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS visas (
+    visa_id TEXT PRIMARY KEY,
+    issuing_state TEXT NOT NULL,
+    document_number TEXT NOT NULL,
+    valid_from TEXT NOT NULL,
+    valid_until TEXT NOT NULL,
+    entries_allowed INTEGER,
+    entries_used INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS visas_document ON visas(issuing_state, document_number);
+CREATE TABLE IF NOT EXISTS mid_links (
+    link_id TEXT PRIMARY KEY,
+    person_id TEXT NOT NULL,
+    claimed_key TEXT NOT NULL,
+    claimed_json TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('yellow', 'white', 'red', 'green')),
+    created_at REAL NOT NULL,
+    transaction_id TEXT NOT NULL,
+    resolved_by TEXT,
+    resolved_at REAL,
+    justification TEXT,
+    UNIQUE (person_id, claimed_key)
+);
+CREATE TABLE IF NOT EXISTS consultations (
+    consultation_id TEXT PRIMARY KEY,
+    at REAL NOT NULL,
+    officer_id TEXT NOT NULL,
+    system TEXT NOT NULL,
+    subject_key TEXT NOT NULL,
+    justification TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS etias (
     issuing_state TEXT NOT NULL,
     document_number TEXT NOT NULL,
@@ -74,7 +116,8 @@ CREATE TABLE IF NOT EXISTS transactions (
     live_vector BLOB,
     decided_at REAL NOT NULL,
     closed_at REAL,
-    crossed INTEGER
+    crossed INTEGER,
+    visa_id TEXT
 );
 CREATE TABLE IF NOT EXISTS audit (
     seq INTEGER PRIMARY KEY,
@@ -93,6 +136,10 @@ TABLE_ORDER = (
     ("persons", "person_id"),
     ("documents", "issuing_state, document_number"),
     ("ees_movements", "id"),
+    ("ees_refusals", "id"),
+    ("visas", "visa_id"),
+    ("mid_links", "link_id"),
+    ("consultations", "consultation_id"),
     ("etias", "issuing_state, document_number"),
     ("sis_person_alerts", "alert_id"),
     ("sltd_documents", "issuing_state, document_number"),

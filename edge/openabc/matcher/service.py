@@ -17,6 +17,7 @@ from openabc.matcher.audit import AuditEntry, AuditLog
 from openabc.matcher.checks import Check
 from openabc.matcher.decision import decide
 from openabc.matcher.gallery import GalleryIndex
+from openabc.matcher.mid import MultipleIdentityDetector
 from openabc.matcher.pipeline import CheckRunner, TemplateModel
 from openabc.matcher.store import MatcherStore
 from openabc.matcher.transactions import TransactionLog
@@ -58,6 +59,7 @@ class MatcherService:
         self._new_id = new_id
         self._audit = AuditLog(store)
         self._log = TransactionLog(store)
+        self._mid = MultipleIdentityDetector(store)
         self._lock = threading.Lock()
 
     def handle_match(self, request: MatchRequest, now: dt.datetime) -> MatchResponse:
@@ -78,7 +80,23 @@ class MatcherService:
 
     def _match(self, request: MatchRequest, now: dt.datetime, transaction_id: str) -> MatchResponse:
         run = self._checks.run(request, now.date())
-        decision, reasons = decide(run.results, etias_required=run.etias_required, stay=run.stay)
+        decision, reasons = decide(
+            run.results,
+            direction=request.direction,
+            regime=run.regime,
+            stay=run.stay,
+            refined=run.refined,
+        )
+        if run.mid_link is not None:
+            matched, key, status = run.mid_link
+            self._mid.record(
+                person_id=matched,
+                key=key,
+                document=request.document,
+                status=status,
+                transaction_id=transaction_id,
+                at=now.timestamp(),
+            )
         person, newcomer = run.person_id, run.person_id is None
         if newcomer and decision == Decision.ACCEPT:
             person = self._new_id()
@@ -109,6 +127,7 @@ class MatcherService:
             document=request.document,
             live_vector=request.live_face.vector if enrol else None,
             decided_at=now.timestamp(),
+            visa_id=run.visa_id,
         )
         logger.info(
             "match %s: %s %s", transaction_id, decision.value, ",".join(r.value for r in reasons)

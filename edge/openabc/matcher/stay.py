@@ -67,26 +67,63 @@ def days_in_window(days: set[dt.date], ending: dt.date) -> int:
     return sum(1 for day in days if start <= day <= ending)
 
 
-def stay_summary(stays: Iterable[Stay], on_date: dt.date) -> StaySummary:
-    """Days used on ``on_date`` and how long a stay starting that day may last.
+def latest_exit(days: set[dt.date], entry: dt.date) -> dt.date | None:
+    """Last day a stay from ``entry`` may run without any window exceeding 90 days.
 
-    ``latest_exit`` is the last day such that staying every day from
-    ``on_date`` to it keeps every window at or under 90 days; when not even
-    ``on_date`` is allowed it is the day before ``on_date`` and
-    ``days_remaining`` is 0.
+    ``days`` are the days already spent inside; ``entry`` counts whether or
+    not it is among them. None when entering on ``entry`` already breaks the
+    rule. Inside one continuous stay the window count never decreases (each
+    new day adds one, at most one old day drops out), so the first day over
+    the limit ends the search.
     """
-    days = stay_days(stays, on_date)
-    used = days_in_window(days, on_date)
-    count = used if on_date in days else used + 1
-    day = on_date
+    count = days_in_window(days | {entry}, entry)
+    if count > MAX_DAYS:
+        return None
+    day = entry
     while count <= MAX_DAYS:
         day += _ONE
         dropped = day - dt.timedelta(days=WINDOW_DAYS)
-        count += 1 - (1 if dropped in days or on_date <= dropped else 0)
-    latest_exit = day - _ONE
+        count += 1 - (1 if dropped in days or entry <= dropped else 0)
+    return day - _ONE
+
+
+def stay_summary(stays: Iterable[Stay], on_date: dt.date) -> StaySummary:
+    """Days used on ``on_date`` and how long a stay starting that day may last.
+
+    ``days_used`` counts days already spent (an open stay up to ``on_date``);
+    ``latest_exit`` is None and ``days_remaining`` 0 when not even
+    ``on_date`` itself is allowed.
+    """
+    days = stay_days(stays, on_date)
+    last = latest_exit(days, on_date)
     return StaySummary(
         on_date=on_date,
-        days_used=used,
-        days_remaining=(latest_exit - on_date).days + 1,
-        latest_exit=latest_exit,
+        days_used=days_in_window(days, on_date),
+        days_remaining=0 if last is None else (last - on_date).days + 1,
+        latest_exit=last,
     )
+
+
+def exit_summary(stays: Iterable[Stay], exit_day: dt.date) -> tuple[StaySummary, int]:
+    """Figures on leaving, and the overstay in days (0 when the stay was lawful).
+
+    The stay being closed is the open one (or, with no entry on record, a
+    stay of the exit day alone: the cautious reading). Overstay days are the
+    days after its latest permitted exit; ``latest_exit`` is that day (None
+    when even the entry day was over the limit).
+    """
+    listed = list(stays)
+    open_entries = [s.entry_date for s in listed if s.exit_date is None]
+    entry = min(open_entries, default=exit_day)
+    earlier = [s for s in listed if s.exit_date is not None]
+    days = stay_days(earlier, entry - _ONE)
+    last = latest_exit(days, entry)
+    overstay = (exit_day - entry).days + 1 if last is None else max(0, (exit_day - last).days)
+    inside = days | stay_days([Stay(entry, exit_day)], exit_day)
+    summary = StaySummary(
+        on_date=exit_day,
+        days_used=days_in_window(inside, exit_day),
+        days_remaining=0 if last is None else max(0, (last - exit_day).days),
+        latest_exit=last,
+    )
+    return summary, overstay

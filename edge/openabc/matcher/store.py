@@ -113,6 +113,12 @@ class MatcherStore:
         )
 
     # --- reads --------------------------------------------------------------
+    def query(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+        """All rows of a read query (for the register modules beside the store)."""
+        with self._lock:
+            rows: list[tuple[object, ...]] = self.conn.execute(sql, params).fetchall()
+        return rows
+
     def _one(self, sql: str, params: tuple[object, ...]) -> tuple[object, ...] | None:
         with self._lock:
             row: tuple[object, ...] | None = self.conn.execute(sql, params).fetchone()

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from openabc.matcher.ees import record_crossing
 from openabc.matcher.records import Identity, blob_to_vector, vector_to_blob
 from openabc.matcher.store import MatcherStore
+from openabc.matcher.vis import use_entry
 from openabc.messages import Decision, Direction, TravelDocument
 
 
@@ -28,6 +30,7 @@ class TransactionRecord:
     document: TravelDocument
     live_vector: npt.NDArray[np.float32] | None
     closed: bool
+    visa_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -56,14 +59,15 @@ class TransactionLog:
         document: TravelDocument,
         live_vector: npt.ArrayLike | None,
         decided_at: float,
+        visa_id: str | None = None,
     ) -> None:
         """Store a decision; the live template is kept only for an ACCEPTed newcomer."""
         blob = None if live_vector is None else vector_to_blob(live_vector)
         with self._store.transaction() as conn:
             conn.execute(
                 "INSERT INTO transactions (transaction_id, correlation_id, kiosk_id, lane_id,"
-                " direction, decision, person_id, document_json, live_vector, decided_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " direction, decision, person_id, document_json, live_vector, decided_at, visa_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     transaction_id,
                     correlation_id,
@@ -75,6 +79,7 @@ class TransactionLog:
                     document.model_dump_json(),
                     blob,
                     decided_at,
+                    visa_id,
                 ),
             )
 
@@ -82,7 +87,7 @@ class TransactionLog:
         with self._store.transaction() as conn:
             row = conn.execute(
                 "SELECT kiosk_id, direction, decision, person_id, document_json, live_vector,"
-                " closed_at FROM transactions WHERE transaction_id=?",
+                " closed_at, visa_id FROM transactions WHERE transaction_id=?",
                 (transaction_id,),
             ).fetchone()
         if row is None:
@@ -96,6 +101,7 @@ class TransactionLog:
             document=TravelDocument.model_validate_json(row[4]),
             live_vector=None if row[5] is None else blob_to_vector(row[5]),
             closed=row[6] is not None,
+            visa_id=row[7],
         )
 
     def close(
@@ -108,6 +114,9 @@ class TransactionLog:
         template_model: tuple[str, str],
     ) -> CrossingResult:
         """Close a transaction once; on a crossing, write the EES movement.
+
+        An entry on a visa uses one of its entries; an exit carries the
+        overstay computed at exit.
 
         A newcomer (no CIR file yet) gets one created from the document and
         the live template, as EES does on a first entry.
@@ -128,9 +137,11 @@ class TransactionLog:
             enrolled = self._store.identity(person_id) is None
             if enrolled:
                 self._enrol(person_id, record, template_model)
-            inserted = self._store.add_movement(
-                person_id, record.direction.value, day, record.transaction_id
+            inserted = record_crossing(
+                self._store, person_id, record.direction, day, record.transaction_id
             )
+            if inserted and record.visa_id is not None and record.direction is Direction.ENTRY:
+                use_entry(self._store, record.visa_id)
         return CrossingResult(
             recorded=True,
             duplicate=not inserted,

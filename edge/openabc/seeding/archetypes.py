@@ -1,8 +1,11 @@
-"""The five demo/HIL travellers, each built to trigger exactly one outcome.
+"""The demo/HIL travellers, each built to trigger exactly one outcome.
 
-Faces come from the public-domain images in ``seeds/faces``; the two
+Faces come from the public-domain images in ``seeds/faces``; only the
+eligible traveller (obama) and the overstayer (biden) are enrolled. The
 astronaut travellers are never enrolled, so sharing a face creates no
-identity conflict.
+identity conflict; ``mid_yellow`` deliberately presents the enrolled obama
+face under another identity. New archetypes come after the original five so
+those stay byte-identical.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
-from openabc.messages import Decision, Reason
+from openabc.messages import Decision, Direction, Reason
 from openabc.mrz.result import Sex
 from openabc.seeding import histories
 from openabc.seeding.identities import (
@@ -22,7 +25,7 @@ from openabc.seeding.identities import (
     make_passport,
     random_birth_date,
 )
-from openabc.seeding.models import Archetype, SeedPerson, SeedTraveller
+from openabc.seeding.models import Archetype, Etias, SeedPerson, SeedTraveller
 
 
 @dataclass(frozen=True)
@@ -33,74 +36,63 @@ class ArchetypeSpec:
     portrait: str
     live: str
     enrolled_face: str | None
-    etias: bool
+    etias: str | None
+    """ETIAS status on seeding (``valid``, ``revoked``), None: absent."""
     sis_alert: bool
     decision: Decision
     reasons: tuple[Reason, ...]
+    sltd: bool = False
+    visa_exhausted: bool = False
+    direction: Direction = Direction.ENTRY
+    same_person_as: Archetype | None = None
+    """Present an earlier archetype's person and passport again (e.g. leaving)."""
 
 
+REFER = Decision.REFER
 ARCHETYPES = (
     ArchetypeSpec(
-        Archetype.ELIGIBLE,
-        "USA",
-        "M",
-        "obama.jpg",
-        "obama2.jpg",
-        "obama.jpg",
-        True,
-        False,
-        Decision.ACCEPT,
-        (),
+        Archetype.ELIGIBLE, "USA", "M", "obama.jpg", "obama2.jpg", "obama.jpg", "valid", False,
+        Decision.ACCEPT, (),
     ),
     ArchetypeSpec(
-        Archetype.OVERSTAYER,
-        "GBR",
-        "M",
-        "biden.jpg",
-        "biden.jpg",
-        "biden.jpg",
-        True,
-        False,
-        Decision.REFER,
-        (Reason.OVERSTAY_RISK,),
+        Archetype.OVERSTAYER, "GBR", "M", "biden.jpg", "biden.jpg", "biden.jpg", "valid", False,
+        REFER, (Reason.OVERSTAY_RISK,),
     ),
     ArchetypeSpec(
-        Archetype.SIS_HIT,
-        "CAN",
-        "F",
-        "astronaut.jpg",
-        "astronaut.jpg",
-        None,
-        True,
-        True,
-        Decision.REFER,
-        (Reason.SIS_HIT,),
+        Archetype.SIS_HIT, "CAN", "F", "astronaut.jpg", "astronaut.jpg", None, "valid", True,
+        REFER, (Reason.SIS_HIT,),
     ),
     ArchetypeSpec(
-        Archetype.ETIAS_ABSENT,
-        "JPN",
-        "F",
-        "astronaut.jpg",
-        "astronaut.jpg",
-        None,
-        False,
-        False,
-        Decision.REFER,
-        (Reason.ETIAS_ABSENT,),
+        Archetype.ETIAS_ABSENT, "JPN", "F", "astronaut.jpg", "astronaut.jpg", None, None, False,
+        REFER, (Reason.ETIAS_ABSENT,),
     ),
     ArchetypeSpec(
-        Archetype.FACE_MISMATCH,
-        "AUS",
-        "M",
-        "biden.jpg",
-        "astronaut.jpg",
-        None,
-        True,
-        False,
-        Decision.REFER,
-        (Reason.FACE_MISMATCH,),
+        Archetype.FACE_MISMATCH, "AUS", "M", "biden.jpg", "astronaut.jpg", None, "valid", False,
+        REFER, (Reason.FACE_MISMATCH,),
     ),
-)
+    ArchetypeSpec(
+        Archetype.SLTD_HIT, "BRA", "F", "astronaut.jpg", "astronaut.jpg", None, "valid", False,
+        REFER, (Reason.SLTD_HIT,), sltd=True,
+    ),
+    ArchetypeSpec(
+        Archetype.ETIAS_REVOKED, "KOR", "F", "astronaut.jpg", "astronaut.jpg", None, "revoked",
+        False, REFER, (Reason.ETIAS_INVALID,),
+    ),
+    ArchetypeSpec(
+        Archetype.VISA_EXHAUSTED, "IND", "F", "astronaut.jpg", "astronaut.jpg", None, None, False,
+        REFER, (Reason.VISA_ENTRIES_EXHAUSTED,), visa_exhausted=True,
+    ),
+    # Obama's face (enrolled under the eligible traveller) with another name and passport.
+    ArchetypeSpec(
+        Archetype.MID_YELLOW, "USA", "M", "obama.jpg", "obama2.jpg", None, "valid", False,
+        REFER, (Reason.MID_YELLOW,),
+    ),
+    ArchetypeSpec(
+        Archetype.EXIT, "USA", "M", "obama.jpg", "obama2.jpg", None, None, False,
+        Decision.ACCEPT, (), direction=Direction.EXIT, same_person_as=Archetype.ELIGIBLE,
+    ),
+)  # fmt: skip
+
 
 ARCHETYPE_EXPIRY = DOCUMENT_ANCHOR.replace(year=DOCUMENT_ANCHOR.year + 9)
 """Far enough out that the demo passports stay valid for years."""
@@ -108,6 +100,28 @@ ARCHETYPE_EXPIRY = DOCUMENT_ANCHOR.replace(year=DOCUMENT_ANCHOR.year + 9)
 
 def person_id(rng: random.Random) -> str:
     return f"p-{rng.getrandbits(64):016x}"
+
+
+def _etias(spec: ArchetypeSpec, today: dt.date) -> Etias | None:
+    if spec.etias == "valid":
+        return histories.valid_etias(today)
+    if spec.etias == "revoked":
+        return histories.revoked_etias(today)
+    return None
+
+
+def again(spec: ArchetypeSpec, earlier: SeedTraveller) -> SeedTraveller:
+    """The traveller of an earlier archetype presenting again (same person, passport)."""
+    return earlier.model_copy(
+        update={
+            "archetype": spec.archetype,
+            "portrait_image": spec.portrait,
+            "live_image": spec.live,
+            "expected_decision": spec.decision,
+            "expected_reasons": spec.reasons,
+            "direction": spec.direction,
+        }
+    )
 
 
 def build_archetype(
@@ -141,8 +155,10 @@ def build_archetype(
         enrolled=spec.enrolled_face is not None,
         template=None if spec.enrolled_face is None else face_templates[spec.enrolled_face],
         movements=movements,
-        etias=histories.valid_etias(today) if spec.etias else None,
+        etias=_etias(spec, today),
         sis_alert=spec.sis_alert,
+        sltd=spec.sltd,
+        visas=(histories.exhausted_visa(rng, today),) if spec.visa_exhausted else (),
     )
     traveller = SeedTraveller(
         person_id=pid,
@@ -153,5 +169,6 @@ def build_archetype(
         live_image=spec.live,
         expected_decision=spec.decision,
         expected_reasons=spec.reasons,
+        direction=spec.direction,
     )
     return person, traveller

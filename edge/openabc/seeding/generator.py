@@ -19,14 +19,14 @@ import numpy.typing as npt
 
 from openabc.messages import FaceTemplate
 from openabc.seeding import histories
-from openabc.seeding.archetypes import ARCHETYPES, build_archetype, person_id
+from openabc.seeding.archetypes import ARCHETYPES, again, build_archetype, person_id
 from openabc.seeding.identities import (
     VISA_EXEMPT_CODES,
     VISA_REQUIRED_CODES,
     DocumentNumbers,
     random_passport,
 )
-from openabc.seeding.models import Archetype, Population, SeedPerson
+from openabc.seeding.models import Archetype, Population, SeedPerson, SeedTraveller
 from openabc.seeding.templates import far_from
 
 TemplateForImage = Callable[[Path], FaceTemplate]
@@ -72,11 +72,14 @@ def generate(
     numbers = DocumentNumbers(rng)
     faces, model_id, model_version = face_templates(faces_dir, template_for_image)
     persons: list[SeedPerson] = []
-    travellers = []
+    travellers: dict[Archetype, SeedTraveller] = {}
     for spec in ARCHETYPES:
+        if spec.same_person_as is not None:
+            travellers[spec.archetype] = again(spec, travellers[spec.same_person_as])
+            continue
         person, traveller = build_archetype(spec, rng, numbers, today, faces)
         persons.append(person)
-        travellers.append(traveller)
+        travellers[spec.archetype] = traveller
     avoid = np.asarray(sorted(faces.values()), dtype=np.float32)
     for _ in range(filler):
         persons.append(_filler_person(rng, np_rng, numbers, today, avoid))
@@ -86,7 +89,7 @@ def generate(
     )
     return Generated(
         tuple(persons),
-        Population(seed=seed, travellers=tuple(travellers)),
+        Population(seed=seed, travellers=tuple(travellers.values())),
         model_id,
         model_version,
         orphans,
@@ -115,4 +118,5 @@ def _filler_person(
         etias=histories.random_etias(rng, today) if exempt else None,
         sis_alert=rng.random() < SIS_ALERT_RATE,
         sltd=rng.random() < SLTD_RATE,
+        visas=() if exempt else histories.random_visas(rng, today),
     )

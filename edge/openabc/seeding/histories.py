@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from openabc.seeding.models import Etias
+from openabc.seeding.models import Etias, SeedVisa
 
 Movements = tuple[tuple[str, dt.date], ...]
 
 ETIAS_STATES = ("valid", "expired", "revoked", "refused", "absent")
 ETIAS_WEIGHTS = (70, 10, 5, 5, 10)
+VISA_STATES = ("multiple", "single", "exhausted", "expired", "absent")
+VISA_WEIGHTS = (50, 15, 10, 15, 10)
 
 
 def _days(n: int) -> dt.timedelta:
@@ -68,3 +70,31 @@ def random_etias(rng: random.Random, today: dt.date) -> Etias | None:
     if state == "expired":
         return Etias("expired", today - _days(rng.randint(1, 400)))
     return Etias(state, today + _days(rng.randint(30, 3 * 365)))
+
+
+def revoked_etias(today: dt.date) -> Etias:
+    return Etias("revoked", today + _days(2 * 365))
+
+
+def visa_id(rng: random.Random) -> str:
+    return f"v-{rng.getrandbits(48):012x}"
+
+
+def exhausted_visa(rng: random.Random, today: dt.date) -> SeedVisa:
+    """A single-entry visa, valid for months around the seeding day, already used."""
+    return SeedVisa(visa_id(rng), today - _days(30), today + _days(150), 1, 1)
+
+
+def random_visas(rng: random.Random, today: dt.date) -> tuple[SeedVisa, ...]:
+    """None, or one visa: multiple-entry, single unused, exhausted or expired."""
+    state = rng.choices(VISA_STATES, weights=VISA_WEIGHTS)[0]
+    if state == "absent":
+        return ()
+    vid = visa_id(rng)
+    start = today - _days(rng.randint(1, 300))
+    if state == "expired":
+        return (SeedVisa(vid, start - _days(400), start - _days(200), 2, rng.randint(0, 2)),)
+    until = today + _days(rng.randint(30, 700))
+    if state == "multiple":
+        return (SeedVisa(vid, start, until, None, rng.randint(0, 6)),)
+    return (SeedVisa(vid, start, until, 1, 0 if state == "single" else 1),)

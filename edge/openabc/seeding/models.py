@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from openabc.messages import Decision, Reason, TravelDocument
+from openabc.messages import Decision, Direction, Reason, TravelDocument
 
 
 class Archetype(StrEnum):
@@ -23,6 +23,11 @@ class Archetype(StrEnum):
     SIS_HIT = "sis_hit"
     ETIAS_ABSENT = "etias_absent"
     FACE_MISMATCH = "face_mismatch"
+    SLTD_HIT = "sltd_hit"
+    ETIAS_REVOKED = "etias_revoked"
+    VISA_EXHAUSTED = "visa_exhausted"
+    MID_YELLOW = "mid_yellow"
+    EXIT = "exit"
     FILLER = "filler"
 
 
@@ -39,6 +44,8 @@ class SeedTraveller(BaseModel):
     live_image: str
     expected_decision: Decision
     expected_reasons: tuple[Reason, ...]
+    direction: Direction = Direction.ENTRY
+    """The lane must send this in ``MatchRequest.direction`` (an exit lane: ``exit``)."""
 
 
 class Population(BaseModel):
@@ -69,11 +76,20 @@ class Etias:
 
 
 @dataclass(frozen=True)
+class SeedVisa:
+    visa_id: str
+    valid_from: dt.date
+    valid_until: dt.date
+    entries_allowed: int | None
+    entries_used: int
+
+
+@dataclass(frozen=True)
 class SeedPerson:
     """Everything the central systems know (or flag) about one synthetic person.
 
     ``enrolled`` is False for first-time travellers: they get no CIR file,
-    no EES history and no gallery template, only ETIAS/SIS/SLTD entries.
+    no EES history and no gallery template, only ETIAS/VIS/SIS/SLTD entries.
     """
 
     person_id: str
@@ -86,6 +102,7 @@ class SeedPerson:
     etias: Etias | None = None
     sis_alert: bool = False
     sltd: bool = False
+    visas: tuple[SeedVisa, ...] = ()
 
 
 @dataclass(frozen=True)

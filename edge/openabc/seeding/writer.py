@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from openabc.matcher.records import Identity
 from openabc.matcher.store import MatcherStore
+from openabc.matcher.vis import Visa, add_visa
 from openabc.seeding.generator import Generated
 from openabc.seeding.models import SeedPerson
 
@@ -43,6 +44,19 @@ def _write_person(store: MatcherStore, person: SeedPerson, generated: Generated)
         store.add_sis_alert(f"sis-{person.person_id}", doc.surname, doc.given_names, doc.birth_date)
     if person.sltd:
         store.add_sltd(doc.issuing_state, doc.document_number)
+    for visa in person.visas:
+        add_visa(
+            store,
+            doc.issuing_state,
+            doc.document_number,
+            Visa(
+                visa.visa_id,
+                visa.valid_from,
+                visa.valid_until,
+                visa.entries_allowed,
+                visa.entries_used,
+            ),
+        )
     if person.enrolled and person.template is not None:
         store.add_template(
             person.person_id, generated.model_id, generated.model_version, person.template
