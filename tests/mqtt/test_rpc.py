@@ -141,3 +141,60 @@ def test_pending_table_is_bounded(broker_settings: BrokerSettings, make_bus: Bus
             rpc.request("rpc/bounded/request", crossing_builder(rpc.reply_topic), timeout=1.0)
         for future in futures:
             future.result()
+
+
+def test_resend_gets_the_reply_the_first_send_lost(
+    broker_settings: BrokerSettings, make_bus: BusFactory
+) -> None:
+    # A server that swallows the first copy, as a worker killed holding it would.
+    server_bus = make_bus(broker_settings)
+    seen: list[bytes] = []
+
+    def forgetful(_topic: str, payload: bytes) -> None:
+        seen.append(payload)
+        if len(seen) == 1:
+            return
+        report = parse_payload(payload, CrossingReport)
+        ack = CrossingAck(
+            correlation_id=report.correlation_id,
+            transaction_id=report.transaction_id,
+            recorded=True,
+        )
+        reply_if_alive(server_bus, report.reply_to, report.deadline, ack, now=time.time)
+
+    server_bus.subscribe("rpc/resend/request", forgetful)
+    rpc = RpcClient(make_bus(broker_settings), "rpc/resend/reply")
+
+    raw = rpc.request(
+        "rpc/resend/request", crossing_builder(rpc.reply_topic), timeout=3, retry_every=0.2
+    )
+
+    assert parse_payload(raw, CrossingAck).recorded
+    assert rpc.resends == 1
+    assert len(seen) == 2
+    assert seen[0] == seen[1]  # same bytes: same correlation id and the original deadline
+
+
+def test_resends_stop_at_the_deadline(
+    broker_settings: BrokerSettings, make_bus: BusFactory
+) -> None:
+    server_bus = make_bus(broker_settings)
+    inbox = Inbox()
+    server_bus.subscribe("rpc/resend-silent/request", inbox)
+    rpc = RpcClient(make_bus(broker_settings), "rpc/resend-silent/reply")
+    started = time.monotonic()
+
+    with pytest.raises(RpcTimeout):
+        rpc.request(
+            "rpc/resend-silent/request",
+            crossing_builder(rpc.reply_topic),
+            timeout=0.5,
+            retry_every=0.2,
+        )
+
+    assert 0.5 <= time.monotonic() - started < 0.8
+    assert rpc.resends == 2
+    copies = {inbox.get()[1] for _ in range(3)}
+    assert len(copies) == 1
+    assert inbox.empty_for(0.4)
+    assert rpc.pending == 0

@@ -1,4 +1,10 @@
-"""The lane's ``MatcherPort`` over MQTT request/response."""
+"""The lane's ``MatcherPort`` over MQTT request/response.
+
+Requests are resent every ``retry_every_s`` until answered or the deadline:
+a matcher worker that dies holding a request takes it with it (Mosquitto
+does not hand it to another member of the shared subscription), and the
+matchers answer a resend from their idempotency table, never twice.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ from openabc.lane.requests import KioskAddress, crossing_report, match_request
 from openabc.messages import (
     CrossingAck,
     CrossingReport,
+    Direction,
     ErrorReply,
     FaceTemplate,
     MatchRequest,
@@ -22,6 +29,9 @@ from openabc.mqtt.payload import parse_payload
 from openabc.mqtt.rpc import RpcClient
 
 _Reply = TypeVar("_Reply", MatchResponse, CrossingAck)
+
+DEFAULT_RETRY_EVERY_S = 0.5
+"""Well above a decision's normal round trip (milliseconds), well below its timeout."""
 
 
 class MatcherRefusedError(RuntimeError):
@@ -38,12 +48,15 @@ class MqttMatcherClient:
         region: str,
         kiosk_id: str,
         lane_id: str,
+        direction: Direction = Direction.ENTRY,
         clock: Callable[[], float] = time.time,
+        retry_every_s: float | None = DEFAULT_RETRY_EVERY_S,
     ) -> None:
         self._rpc = rpc
+        self._retry_every_s = retry_every_s
         self._region = region
         self._kiosk_id = kiosk_id
-        self._address = KioskAddress(kiosk_id, lane_id, rpc.reply_topic)
+        self._address = KioskAddress(kiosk_id, lane_id, rpc.reply_topic, direction)
         self._clock = clock
 
     def check(
@@ -61,7 +74,12 @@ class MqttMatcherClient:
                 portrait_face=portrait_face,
             )
 
-        raw = self._rpc.request(topics.match_requests(self._region), build, timeout=timeout)
+        raw = self._rpc.request(
+            topics.match_requests(self._region),
+            build,
+            timeout=timeout,
+            retry_every=self._retry_every_s,
+        )
         response = self._expect(raw, MatchResponse)
         if response.kiosk_id != self._kiosk_id:
             raise MatcherRefusedError("decision addressed to another kiosk")
@@ -77,7 +95,12 @@ class MqttMatcherClient:
                 crossed_at=crossed_at,
             )
 
-        raw = self._rpc.request(topics.crossing_reports(self._region), build, timeout=timeout)
+        raw = self._rpc.request(
+            topics.crossing_reports(self._region),
+            build,
+            timeout=timeout,
+            retry_every=self._retry_every_s,
+        )
         return self._expect(raw, CrossingAck)
 
     @staticmethod

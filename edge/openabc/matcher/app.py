@@ -1,14 +1,20 @@
-"""Composition of one matcher worker for the ``openabc matcher`` command."""
+"""Composition of one matcher worker for the ``openabc matcher`` command.
+
+Any number of workers may run on one store: they split the requests through
+a shared subscription and answer each correlation id once (``ReplyTable``).
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
+from contextlib import closing
 from pathlib import Path
 
 from openabc import topics
 from openabc.config import OpenAbcSettings
-from openabc.matcher.gallery import NumpyGallery
+from openabc.matcher.gallery import open_gallery
+from openabc.matcher.idempotency import ReplyTable
 from openabc.matcher.mqtt_adapter import MatcherMqttAdapter
 from openabc.matcher.service import MatcherService, TemplateModel
 from openabc.matcher.store import MatcherStore
@@ -39,8 +45,8 @@ def build_service(
             model.model_id,
             model.model_version,
         )
-    gallery = NumpyGallery(model.model_id, model.model_version, ids, vectors)
-    logger.info("gallery loaded: %d templates", len(gallery))
+    gallery = open_gallery(model.model_id, model.model_version, ids, vectors)
+    logger.info("gallery loaded: %d templates (%s)", len(gallery), gallery.engine)
     return MatcherService(
         store, gallery, model, identity_search_distance=settings.matcher.identity_search_distance
     )
@@ -51,8 +57,8 @@ def run_matcher(
 ) -> None:
     """Serve match requests and crossing reports until ``stop`` is set."""
     worker = settings.matcher.worker_id
-    store = MatcherStore(settings.matcher.database)
-    try:
+    database = settings.matcher.database
+    with closing(MatcherStore(database)) as store, closing(ReplyTable(database, worker)) as replies:
         service = build_service(settings, store, template_model)
         bus = MqttBus(
             settings.broker,
@@ -61,10 +67,8 @@ def run_matcher(
         )
         try:
             bus.connect(CONNECT_TIMEOUT_S)
-            MatcherMqttAdapter(bus, service, settings.region).start()
+            MatcherMqttAdapter(bus, service, settings.region, replies=replies).start()
             logger.info("matcher %s serving region %s", worker, settings.region)
             stop.wait()
         finally:
             bus.close()
-    finally:
-        store.close()

@@ -5,6 +5,11 @@ reply when a reply topic and correlation id can be recovered, otherwise it
 is dropped and logged (topic only). Replies go only to kiosk reply topics of
 this region, so a forged ``reply_to`` cannot make the matcher publish into
 another part of the bus.
+
+With a ``ReplyTable`` the adapter answers each correlation id once across
+all workers: kiosks resend when a worker died holding their request (see
+``matcher.idempotency``), and a resend gets the stored reply, never a
+second decision.
 """
 
 from __future__ import annotations
@@ -18,11 +23,12 @@ from collections.abc import Callable
 from pydantic import BaseModel
 
 from openabc import topics
+from openabc.matcher.idempotency import Outcome, ReplyTable, request_digest
 from openabc.matcher.service import MatcherService
 from openabc.messages import CrossingReport, ErrorReply, MatchRequest, Reason
 from openabc.mqtt.bus import MqttBus
 from openabc.mqtt.errors import BusError, PayloadError
-from openabc.mqtt.rpc import parse_payload, reply_if_alive
+from openabc.mqtt.rpc import parse_payload, reply_bytes_if_alive, reply_if_alive
 
 logger = logging.getLogger(__name__)
 
@@ -39,9 +45,11 @@ class MatcherMqttAdapter:
         region: str,
         *,
         clock: Callable[[], float] = time.time,
+        replies: ReplyTable | None = None,
     ) -> None:
         self._bus = bus
         self._service = service
+        self._replies = replies
         self._region = region
         self._clock = clock
         self._reply_prefix = topics.kiosk_replies(region, "x")[: -len("x/reply")]
@@ -76,8 +84,13 @@ class MatcherMqttAdapter:
         if request.deadline <= now:
             logger.info("dropping match request %s: deadline passed", request.correlation_id)
             return
-        response = self._service.handle_match(request, dt.datetime.fromtimestamp(now, dt.UTC))
-        self._send(request.reply_to, request.deadline, response)
+
+        def decide() -> BaseModel:
+            return self._service.handle_match(request, dt.datetime.fromtimestamp(now, dt.UTC))
+
+        self._answer_once(
+            payload, request.correlation_id, request.reply_to, request.deadline, decide
+        )
 
     def on_crossing(self, topic: str, payload: bytes) -> None:
         """Record even a late report (the crossing happened); reply only if awaited."""
@@ -89,19 +102,63 @@ class MatcherMqttAdapter:
         if not self._reply_topic_ok(report.reply_to):
             logger.warning("dropping a crossing report with a foreign reply topic on %s", topic)
             return
-        reply: BaseModel
+
+        def record() -> BaseModel:
+            try:
+                return self._service.handle_crossing(report)
+            except Exception as exc:  # noqa: BLE001 - the kiosk will resend
+                logger.warning(
+                    "crossing %s not recorded: %s", report.transaction_id, type(exc).__name__
+                )
+                return ErrorReply(
+                    correlation_id=report.correlation_id,
+                    reason=Reason.SYSTEM_UNAVAILABLE,
+                    detail="store unavailable",
+                )
+
+        self._answer_once(payload, report.correlation_id, report.reply_to, report.deadline, record)
+
+    def _answer_once(
+        self,
+        payload: bytes,
+        correlation_id: str,
+        reply_to: str,
+        deadline: float,
+        handle: Callable[[], BaseModel],
+    ) -> None:
+        """Run ``handle`` unless this correlation id is (being) answered elsewhere."""
+        if self._replies is None:
+            self._send(reply_to, deadline, handle())
+            return
         try:
-            reply = self._service.handle_crossing(report)
-        except Exception as exc:  # noqa: BLE001 - the kiosk will resend
+            claim = self._replies.claim(correlation_id, request_digest(payload), reply_to, deadline)
+        except Exception as err:  # noqa: BLE001 - no guard, no decision
             logger.warning(
-                "crossing %s not recorded: %s", report.transaction_id, type(exc).__name__
+                "request %s: idempotency table unavailable: %s", correlation_id, type(err).__name__
             )
-            reply = ErrorReply(
-                correlation_id=report.correlation_id,
-                reason=Reason.SYSTEM_UNAVAILABLE,
-                detail="store unavailable",
+            self._send(
+                reply_to,
+                deadline,
+                ErrorReply(
+                    correlation_id=correlation_id,
+                    reason=Reason.SYSTEM_UNAVAILABLE,
+                    detail="store unavailable",
+                ),
             )
-        self._send(report.reply_to, report.deadline, reply)
+            return
+        if claim.outcome == Outcome.ANSWERED:
+            self._send_bytes(reply_to, claim.deadline, claim.reply)
+            return
+        if claim.outcome != Outcome.CLAIMED:
+            logger.info("not answering request %s: %s", correlation_id, claim.outcome.value)
+            return
+        reply = handle()
+        if isinstance(reply, ErrorReply):
+            self._replies.release(correlation_id)  # a resend may find the store back
+            self._send(reply_to, claim.deadline, reply)
+            return
+        stored = self._replies.complete(correlation_id, reply.model_dump_json().encode())
+        self._send_bytes(reply_to, claim.deadline, stored)
 
     def _refuse(self, topic: str, payload: bytes, err: PayloadError) -> None:
         reply_to, correlation_id, deadline = _envelope(payload)
@@ -118,6 +175,12 @@ class MatcherMqttAdapter:
     def _send(self, reply_to: str, deadline: float, message: BaseModel) -> None:
         try:
             reply_if_alive(self._bus, reply_to, deadline, message, now=self._clock)
+        except BusError as err:
+            logger.warning("reply to %s failed: %s", reply_to, err)
+
+    def _send_bytes(self, reply_to: str, deadline: float, payload: bytes) -> None:
+        try:
+            reply_bytes_if_alive(self._bus, reply_to, deadline, payload, now=self._clock)
         except BusError as err:
             logger.warning("reply to %s failed: %s", reply_to, err)
 

@@ -5,6 +5,11 @@ itself (not as v5 properties) so the same code works on the 3.1.1-only demo
 broker. A reply that arrives after its request gave up is dropped and counted:
 the caller has already decided (and a kiosk that timed out refers the
 traveller), so acting on it later would be wrong.
+
+A request may be resent, byte for byte, while its deadline lasts: a broker
+loses a shared subscription's message when the worker holding it dies, so
+only the requester can notice and ask again. Servers answer a resend from
+their idempotency table; the deadline inside the payload never moves.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from openabc.mqtt.bus import MqttBus
 from openabc.mqtt.errors import BusError, RpcTimeout
 from openabc.mqtt.payload import parse_payload
 
-__all__ = ["RpcClient", "parse_payload", "reply_if_alive"]
+__all__ = ["RpcClient", "parse_payload", "reply_bytes_if_alive", "reply_if_alive"]
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +54,9 @@ class RpcClient:
         self._lock = threading.Lock()
         self._pending: dict[str, _Pending] = {}
         self.late_replies = 0
-        """Replies whose request had already timed out, or that nobody sent."""
+        """Replies whose request had timed out or was answered already, or that nobody sent."""
+        self.resends = 0
+        """Requests published again because no reply came within ``retry_every``."""
         self.malformed_replies = 0
         """Replies without a readable ``correlation_id``."""
         bus.subscribe(reply_topic, self._on_reply, qos=1)
@@ -65,13 +72,18 @@ class RpcClient:
         build: Callable[[str, float], BaseModel],
         *,
         timeout: float,
+        retry_every: float | None = None,
     ) -> bytes:
         """Publish ``build(correlation_id, deadline)`` and return the raw reply.
 
         ``deadline`` is Unix time (it crosses machines); the wait itself uses
-        the monotonic clock. Raises ``RpcTimeout`` when no reply came in time,
-        ``BusError`` when the request could not be published.
+        the monotonic clock. With ``retry_every``, the same bytes are published
+        again each time that many seconds pass without a reply, until the
+        deadline. Raises ``RpcTimeout`` when no reply came in time,
+        ``BusError`` when the first publish failed.
         """
+        if retry_every is not None and retry_every <= 0:
+            raise ValueError(f"retry_every must be positive, got {retry_every}")
         correlation_id = uuid.uuid4().hex
         give_up = time.monotonic() + timeout
         payload = build(correlation_id, time.time() + timeout).model_dump_json().encode()
@@ -82,12 +94,41 @@ class RpcClient:
             self._pending[correlation_id] = pending
         try:
             self._publish(topic, payload, timeout, give_up)
-            if not pending.arrived.wait(max(0.0, give_up - time.monotonic())):
+            if not self._wait(pending, topic, payload, give_up, retry_every):
                 raise RpcTimeout(f"no reply on {self.reply_topic} within {timeout} s")
         finally:
             with self._lock:
                 self._pending.pop(correlation_id, None)
         return pending.reply
+
+    def _wait(
+        self,
+        pending: _Pending,
+        topic: str,
+        payload: bytes,
+        give_up: float,
+        retry_every: float | None,
+    ) -> bool:
+        """Wait for the reply, resending on every ``retry_every``; True when it came."""
+        while True:
+            remaining = give_up - time.monotonic()
+            if remaining <= 0:
+                return pending.arrived.is_set()
+            slice_s = remaining if retry_every is None else min(retry_every, remaining)
+            if pending.arrived.wait(slice_s):
+                return True
+            if retry_every is None or give_up - time.monotonic() <= 0:
+                continue
+            self._resend(topic, payload, give_up)
+
+    def _resend(self, topic: str, payload: bytes, give_up: float) -> None:
+        remaining = give_up - time.monotonic()
+        with self._lock:
+            self.resends += 1
+        try:
+            self._bus.publish(topic, payload, qos=1, expiry_s=remaining, timeout=remaining)
+        except BusError as err:  # the next slice may find the connection back
+            log.info("resend on %s failed: %s", topic, err)
 
     def _publish(self, topic: str, payload: bytes, timeout: float, give_up: float) -> None:
         try:
@@ -143,9 +184,22 @@ def reply_if_alive(
     Returns False when the reply was dropped because the requester has given
     up. Publishing errors propagate as ``BusError``.
     """
+    payload = message.model_dump_json().encode()
+    return reply_bytes_if_alive(bus, reply_to, deadline, payload, now=now)
+
+
+def reply_bytes_if_alive(
+    bus: MqttBus,
+    reply_to: str,
+    deadline: float,
+    payload: bytes,
+    *,
+    now: Callable[[], float],
+) -> bool:
+    """``reply_if_alive`` for an already serialised reply (e.g. a stored one)."""
     remaining = deadline - now()
     if remaining <= 0:
         log.info("dropping a reply for %s: deadline passed %.3f s ago", reply_to, -remaining)
         return False
-    bus.publish(reply_to, message.model_dump_json().encode(), qos=1, expiry_s=remaining)
+    bus.publish(reply_to, payload, qos=1, expiry_s=remaining)
     return True
