@@ -9,6 +9,8 @@ from openabc.config import OpenAbcSettings
 from openabc.runtime.processes import ServiceProcess
 from openabc.seeding.models import Population
 
+REPO = Path(__file__).resolve().parents[1]
+
 
 @dataclass
 class Site:

@@ -64,3 +64,27 @@ def test_unknown_subcommand_is_a_usage_error() -> None:
     done = run(["fly"], "")
     assert done.returncode == 2
     assert "invalid choice" in done.stderr
+
+
+def test_stay_reports_days_used_and_latest_exit() -> None:
+    stays = '{"stays": [{"entry": "2026-01-01", "exit": "2026-03-01"}]}'
+    done = run(["stay", "--entry", "2026-03-20"], stays)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["days_used"] == 61  # 60 days of stay + the entry day itself
+    assert result["latest_exit"] == "2026-04-18"
+
+
+def test_stay_when_entry_already_breaks_the_rule() -> None:
+    stays = '{"stays": [{"entry": "2026-01-01", "exit": "2026-03-31"}]}'  # 90 days
+    done = run(["stay", "--entry", "2026-04-01"], stays)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["days_used"] == 91
+    assert result["latest_exit"] is None
+
+
+def test_stay_malformed_input_exits_2() -> None:
+    done = run(["stay", "--entry", "2026-03-20"], "{not json")
+    assert done.returncode == 2
+    assert "error" in json.loads(done.stdout)

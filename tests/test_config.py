@@ -14,7 +14,9 @@ from openabc.runtime.processes import write_settings
 def test_no_file_gives_the_embedded_demo_defaults() -> None:
     settings = load_settings(None)
     assert settings.region == "eu-demo"
-    assert [lane.lane_id for lane in settings.lanes] == ["lane-1", "lane-2"]
+    assert [(lane.lane_id, lane.direction) for lane in settings.lanes] == [
+        ("lane-1", "entry"), ("lane-2", "entry"), ("exit-1", "exit"),
+    ]
 
 
 def test_yaml_overrides_and_round_trips(tmp_path: Path) -> None:

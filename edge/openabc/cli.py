@@ -28,6 +28,19 @@ def _cmd_mrz(args: argparse.Namespace) -> int:
     return run_mrz_command(sys.stdin, sys.stdout, today=today)
 
 
+def _cmd_stay(args: argparse.Namespace) -> int:
+    from openabc.matcher.stay_cli import run_stay_command
+
+    return run_stay_command(sys.stdin, sys.stdout, entry=dt.date.fromisoformat(args.entry))
+
+
+def _cmd_purge(args: argparse.Namespace) -> int:
+    from openabc.matcher.purge_cli import run_purge_command
+
+    today = dt.date.fromisoformat(args.today) if args.today else dt.date.today()
+    return run_purge_command(_settings(args).matcher.database, sys.stdout, today=today)
+
+
 def _cmd_seed(args: argparse.Namespace) -> int:
     from openabc.composition import seed_matcher
 
@@ -68,6 +81,14 @@ def build_parser() -> argparse.ArgumentParser:
     mrz = sub.add_parser("mrz", help="validate MRZ lines read on stdin, print JSON")
     mrz.add_argument("--today", help="reference date (YYYY-MM-DD) for expiry checks")
     mrz.set_defaults(func=_cmd_mrz)
+
+    stay = sub.add_parser("stay", help="EES 90/180: days used and latest exit for an entry")
+    stay.add_argument("--entry", required=True, help="entry day YYYY-MM-DD; stays JSON on stdin")
+    stay.set_defaults(func=_cmd_stay)
+
+    purge = sub.add_parser("purge", help="delete EES data past its retention period")
+    purge.add_argument("--today", help="reference day YYYY-MM-DD (default: today)")
+    purge.set_defaults(func=_cmd_purge)
 
     seed = sub.add_parser("seed", help="(re)create the matcher store from the seed generator")
     seed.add_argument("--filler", type=int, default=2000, help="synthetic gallery persons")

@@ -44,6 +44,9 @@ class LaneSettings(SettingsModel):
         title="Gate controller serial port",
         description="pyserial URL (/dev/ttyUSB0, rfc2217://host:port) or 'emulated'",
     )
+    direction: Literal["entry", "exit"] = Field(
+        "entry", title="Border crossing direction of this lane"
+    )
     decision_timeout_s: Annotated[float, Field(gt=0, le=60)] = 5.0
     exit_open_window_ms: Annotated[int, Field(ge=1000, le=60000)] = 8000
     passage_timeout_s: Annotated[float, Field(gt=0, le=120)] = 15.0
@@ -64,6 +67,7 @@ class OpenAbcSettings(SettingsModel):
     lanes: tuple[LaneSettings, ...] = (
         LaneSettings(kiosk_id="kiosk-1", lane_id="lane-1"),
         LaneSettings(kiosk_id="kiosk-2", lane_id="lane-2"),
+        LaneSettings(kiosk_id="kiosk-x1", lane_id="exit-1", direction="exit"),
     )
     seeds_dir: Path = REPO_ROOT / "seeds"
     micropython: Path = Field(

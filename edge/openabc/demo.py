@@ -105,8 +105,16 @@ def _stream(
                 served.append(result)
                 print_served(result)
 
+    shares: dict[int, list[SeedTraveller]] = {i: [] for i in range(len(lanes))}
+    for direction in ("entry", "exit"):
+        mine = [i for i, lane in enumerate(lanes) if lane.lane.direction == direction]
+        travellers = [t for t in queue if t.direction == direction]
+        for n, traveller in enumerate(travellers):
+            if not mine:
+                raise ValueError(f"no {direction} lane configured for {traveller.archetype}")
+            shares[mine[n % len(mine)]].append(traveller)
     threads = [
-        threading.Thread(target=work, args=(lane, queue[i :: len(lanes)]), daemon=True)
+        threading.Thread(target=work, args=(lane, shares[i]), daemon=True)
         for i, lane in enumerate(lanes)
     ]
     for thread in threads:

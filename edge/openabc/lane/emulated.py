@@ -31,7 +31,7 @@ from openabc.lane.gate_port import GateLinkPort
 from openabc.lane.matcher_client import MqttMatcherClient
 from openabc.lane.outcome import TravellerOutcome
 from openabc.lane.service import LaneDevices, LaneService
-from openabc.messages import LaneOutcome
+from openabc.messages import Direction, LaneOutcome
 from openabc.mqtt.bus import MqttBus
 from openabc.mqtt.rpc import RpcClient
 from openabc.seeding.models import SeedTraveller
@@ -126,7 +126,8 @@ class EmulatedLane:
         self.bus.connect()
         self.rpc = RpcClient(self.bus, topics.kiosk_replies(region, kiosk))
         matcher = MqttMatcherClient(self.rpc, region=region, kiosk_id=kiosk,
-                                    lane_id=self.lane.lane_id)
+                                    lane_id=self.lane.lane_id,
+                                    direction=Direction(self.lane.direction))
         devices = LaneDevices(reader=reader, camera=camera, face=PipelineTemplater(self._pipeline),
                               matcher=matcher, gate=GateLinkPort(link))
         self.service = LaneService(self.lane, devices)

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from openabc.messages import CrossingReport, FaceTemplate, MatchRequest, TravelDocument
+from openabc.messages import (
+    CrossingReport,
+    Direction,
+    FaceTemplate,
+    MatchRequest,
+    TravelDocument,
+)
 
 
 @dataclass(frozen=True)
 class KioskAddress:
-    """Who is asking and where the answer must go."""
+    """Who is asking, where the answer must go, and which way the lane crosses the border."""
 
     kiosk_id: str
     lane_id: str
     reply_to: str
+    direction: Direction = Direction.ENTRY
 
 
 def match_request(
@@ -33,6 +40,7 @@ def match_request(
         sent_at=sent_at,
         kiosk_id=kiosk.kiosk_id,
         lane_id=kiosk.lane_id,
+        direction=kiosk.direction,
         document=document,
         live_face=live_face,
         portrait_face=portrait_face,

@@ -33,6 +33,11 @@ def write_settings(settings: OpenAbcSettings, path: Path) -> Path:
     return path
 
 
+def _service_environment() -> dict[str, str]:
+    """One BLAS thread per service: several workers on few cores otherwise spin on each other."""
+    return {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
+
+
 class ServiceProcess:
     """One ``openabc <command>`` child process with its log in a file."""
 
@@ -54,6 +59,7 @@ class ServiceProcess:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 preexec_fn=own_session_dying_with_parent,
+                env=_service_environment(),
             )
 
     def is_running(self) -> bool:
