@@ -23,7 +23,7 @@ POPULATION = load_population(REPO / "seeds" / "population.json").travellers
 REFERRED = [t.archetype.value for t in POPULATION if t.expected_decision is Decision.REFER]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def entry_lane(
     site: Site, pipeline: FacePipeline, require_emulated: None
 ) -> Iterator[EmulatedLane]:
@@ -40,12 +40,13 @@ def exit_lane(site: Site, pipeline: FacePipeline, require_emulated: None) -> Ite
         yield running
 
 
-def movement(site: Site, transaction_id: str) -> list[str]:
+def movement(site: Site, transaction_id: str) -> list[tuple[str, int | None]]:
     with sqlite3.connect(site.settings.matcher.database) as conn:
         rows = conn.execute(
-            "SELECT direction FROM ees_movements WHERE transaction_id = ?", (transaction_id,)
+            "SELECT direction, overstay_days FROM ees_movements WHERE transaction_id = ?",
+            (transaction_id,),
         ).fetchall()
-    return [row[0] for row in rows]
+    return [(row[0], row[1]) for row in rows]
 
 
 @pytest.mark.parametrize("archetype", REFERRED)
@@ -54,11 +55,12 @@ def test_referred_archetype_gets_its_reasons_and_the_exit_stays_shut(
 ) -> None:
     traveller = site.population.by_archetype(archetype)
     assert traveller.direction == "entry"
+    openings_before = entry_lane.emulated_gate.exit_openings
     outcome = entry_lane.serve(traveller)
     assert outcome.outcome == "referred"
     assert outcome.decision is Decision.REFER
     assert {r.value for r in traveller.expected_reasons} <= set(outcome.reasons)
-    assert entry_lane.emulated_gate.exit_openings == 0
+    assert entry_lane.emulated_gate.exit_openings == openings_before
 
 
 def test_exit_lane_records_an_ees_exit(site: Site, exit_lane: EmulatedLane) -> None:
@@ -67,5 +69,5 @@ def test_exit_lane_records_an_ees_exit(site: Site, exit_lane: EmulatedLane) -> N
     outcome = exit_lane.serve(traveller)
     assert outcome.outcome == "passed", outcome.reasons
     assert outcome.transaction_id is not None
-    assert movement(site, outcome.transaction_id) == ["exit"]
+    assert movement(site, outcome.transaction_id) == [("exit", 0)]  # stay computed: no overstay
     assert exit_lane.emulated_gate.exit_openings == 1

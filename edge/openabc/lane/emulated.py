@@ -57,23 +57,32 @@ class EmulatedTraveller:
         self._gate = gate
         self._faces_dir = faces_dir
         self._walker: threading.Thread | None = None
+        self._gone = threading.Event()
 
     def arrive(self, traveller: SeedTraveller) -> None:
         portrait = (self._faces_dir / traveller.portrait_image).read_bytes()
         self._camera.present(decode_image((self._faces_dir / traveller.live_image).read_bytes()))
         if self._gate is not None:
+            self._gone.clear()
             self._walker = threading.Thread(target=self._walk_when_open, daemon=True)
             self._walker.start()
         self._reader.present(traveller.mrz_text, _as_jpeg(portrait))
 
     def leave(self) -> None:
+        """The lane is done with this traveller: stop waiting for a door that stays shut."""
+        self._gone.set()
         if self._walker is not None:
             self._walker.join(timeout=WALK_START_TIMEOUT_S + 5)
         self._camera.present_nobody()
 
     def _walk_when_open(self) -> None:
-        if self._gate is not None and self._gate.wait_exit(True, WALK_START_TIMEOUT_S):
-            self._gate.walk_through()
+        deadline = time.monotonic() + WALK_START_TIMEOUT_S
+        while self._gate is not None and time.monotonic() < deadline:
+            if self._gate.wait_exit(True, 0.1):
+                self._gate.walk_through()
+                return
+            if self._gone.is_set():
+                return
 
 
 def _as_jpeg(data: bytes) -> bytes:
