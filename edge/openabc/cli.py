@@ -38,7 +38,7 @@ def _cmd_purge(args: argparse.Namespace) -> int:
     from openabc.matcher.purge_cli import run_purge_command
 
     today = dt.date.fromisoformat(args.today) if args.today else dt.date.today()
-    return run_purge_command(_settings(args).matcher.database, sys.stdout, today=today)
+    return run_purge_command(_settings(args).matcher.store, sys.stdout, today=today)
 
 
 def _cmd_seed(args: argparse.Namespace) -> int:

@@ -56,7 +56,18 @@ class LaneSettings(SettingsModel):
 class MatcherSettings(SettingsModel):
     worker_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")] = "matcher-1"
     database: Path = Field(REPO_ROOT / "var" / "matcher.sqlite3", title="SQLite store")
+    database_url: str | None = Field(
+        None,
+        title="PostgreSQL store",
+        description="postgresql:// URL or libpq DSN; when set it replaces the SQLite file",
+        pattern=r"^(postgres(ql)?://|\s*[A-Za-z_]+\s*=)",
+    )
     identity_search_distance: Annotated[float, Field(gt=0, le=2)] = 0.5
+
+    @property
+    def store(self) -> Path | str:
+        """The matcher database: the PostgreSQL URL when set, else the SQLite file."""
+        return self.database_url if self.database_url is not None else self.database
 
 
 class OpenAbcSettings(SettingsModel):

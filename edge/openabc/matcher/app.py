@@ -57,7 +57,7 @@ def run_matcher(
 ) -> None:
     """Serve match requests and crossing reports until ``stop`` is set."""
     worker = settings.matcher.worker_id
-    database = settings.matcher.database
+    database = settings.matcher.store
     with closing(MatcherStore(database)) as store, closing(ReplyTable(database, worker)) as replies:
         service = build_service(settings, store, template_model)
         bus = MqttBus(

@@ -39,8 +39,9 @@ def record_crossing(
     """Write an entry or exit record; False when the transaction is already recorded."""
     overstay = overstay_on_exit(store, person_id, day) if direction is Direction.EXIT else None
     cursor = store.conn.execute(
-        "INSERT OR IGNORE INTO ees_movements"
-        " (person_id, direction, on_date, transaction_id, overstay_days) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO ees_movements"
+        " (person_id, direction, on_date, transaction_id, overstay_days) VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT (transaction_id) DO NOTHING",
         (person_id, direction.value, day.isoformat(), transaction_id, overstay),
     )
     return cursor.rowcount == 1
@@ -62,10 +63,10 @@ def record_refusal(
         raise ValueError("a refusal of entry needs at least one reason")
     person = store.person_for_document(document.issuing_state, document.document_number)
     with store.transaction() as conn:
-        cursor = conn.execute(
+        row = conn.execute(
             "INSERT INTO ees_refusals"
             " (person_id, issuing_state, document_number, on_date, reasons, officer_id)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 person,
                 document.issuing_state,
@@ -74,8 +75,8 @@ def record_refusal(
                 ",".join(sorted({r.value for r in reasons})),
                 officer_id,
             ),
-        )
-    return int(cursor.lastrowid or 0)
+        ).fetchall()[0]
+    return int(row[0])
 
 
 def refusals(store: MatcherStore, issuing_state: str, document_number: str) -> list[Refusal]:

@@ -7,25 +7,28 @@ produce a second decision: the first worker to claim a correlation id
 decides, the reply it stores first is the only one ever published, and a
 resend finds that reply (or a live claim, or a stale claim to take over).
 
-The table lives in the matcher's SQLite file but on a connection of its own
-with ``synchronous=NORMAL``: a commit there costs ~0.04 ms instead of a
-~0.5 ms fsync, and every decision is followed by the service's fully synced
-commits, which make the WAL durable up to them. A claim lost to a power cut
-only means a resend after restart is decided afresh; no crossing depends on it.
+The table lives in the matcher's database but on a connection of its own.
+On SQLite that connection runs ``synchronous=NORMAL``: a commit there costs
+~0.04 ms instead of a ~0.5 ms fsync, and every decision is followed by the
+service's fully synced commits, which make the WAL durable up to them. A
+claim lost to a power cut only means a resend after restart is decided
+afresh; no crossing depends on it. On PostgreSQL the claim's
+read-then-insert runs under the ``rpc_replies`` advisory lock (``db``),
+which serialises claims across workers as SQLite's write lock does.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
-from pathlib import Path
+
+from openabc.matcher.db import Database, DatabaseTarget, open_database
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +44,9 @@ CREATE TABLE IF NOT EXISTS rpc_replies (
 );
 CREATE INDEX IF NOT EXISTS rpc_replies_deadline ON rpc_replies(deadline);
 """
+
+DDL_TABLES = ("rpc_replies",)
+"""Tables of ``DDL``, for a reseed to drop."""
 
 DEFAULT_LEASE_S = 1.0
 """How long a claim without a reply is trusted to be worked on by a live worker."""
@@ -73,43 +79,32 @@ def request_digest(payload: bytes) -> str:
 
 
 class ReplyTable:
-    """The ``rpc_replies`` table of one store file, as seen by one worker."""
+    """The ``rpc_replies`` table of one store database, as seen by one worker."""
 
     def __init__(
         self,
-        database: Path | str,
+        database: DatabaseTarget,
         owner: str,
         *,
         lease_s: float = DEFAULT_LEASE_S,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._conn = sqlite3.connect(str(database), isolation_level=None, check_same_thread=False)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.execute("PRAGMA busy_timeout=5000")
+        self._conn = open_database(database, lock="rpc_replies", durable=False)
         self._lock = threading.Lock()
         self._owner = owner
         self._lease_s = lease_s
         self._clock = clock
         self._next_purge = 0.0
-        with self._transaction() as conn:
-            for statement in DDL.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
+        with self._lock:
+            self._conn.create_schema(DDL)
 
     def close(self) -> None:
         self._conn.close()
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+    def _transaction(self) -> Iterator[Database]:
+        with self._lock, self._conn.transaction() as conn:
+            yield conn
 
     def claim(self, correlation_id: str, digest: str, reply_to: str, deadline: float) -> Claim:
         """Decide who answers ``correlation_id``; atomic across processes."""

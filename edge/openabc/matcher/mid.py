@@ -107,8 +107,8 @@ class MultipleIdentityDetector:
         claimed = document.model_dump(mode="json", exclude={"expiry_date", "sex"})
         with self._store.transaction() as conn:
             conn.execute(
-                f"INSERT OR IGNORE INTO mid_links ({_COLUMNS})"  # noqa: S608 - constant columns
-                " VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL)",
+                f"INSERT INTO mid_links ({_COLUMNS})"  # noqa: S608 - constant columns
+                " VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL) ON CONFLICT DO NOTHING",
                 (
                     f"mid-{secrets.token_hex(8)}",
                     person_id,

@@ -1,15 +1,16 @@
-"""SQLite schema of the matcher's emulated central systems, created on open.
+"""Schema of the matcher's emulated central systems, created on open.
 
-One file stands in for CIR (identities), EES (movements, refusals), ETIAS,
-VIS, SIS, SLTD, MID links, the biometric gallery, second-step
-consultations, the matcher's own transaction log and the audit trail.
-WAL mode lets the dashboard read while a worker writes.
+Spelled for SQLite with portable types; ``db`` translates it for PostgreSQL,
+so both engines hold the same tables. One database stands in for CIR
+(identities), EES (movements, refusals), ETIAS, VIS, SIS, SLTD, MID links,
+the biometric gallery, second-step consultations, the matcher's own
+transaction log and the audit trail.
+On SQLite, WAL mode lets the dashboard read while a worker writes.
 """
 
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
+from openabc.matcher.db import Database, DatabaseTarget, open_database
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS persons (
@@ -150,17 +151,17 @@ TABLE_ORDER = (
 """Every table with its primary-key ordering, for deterministic dumps."""
 
 
-def connect(path: Path | str) -> sqlite3.Connection:
-    """Open (creating if needed) the database in WAL mode with explicit transactions.
+def connect(target: DatabaseTarget) -> Database:
+    """Open (creating tables if needed) the matcher database at ``target``."""
+    database = open_database(target)
+    database.create_schema(SCHEMA)
+    return database
 
-    ``isolation_level=None`` stops sqlite3 from opening implicit
-    transactions, so every write path states its own BEGIN/COMMIT.
-    """
-    if str(path) != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute("PRAGMA busy_timeout=5000")
-    conn.executescript(SCHEMA)
-    return conn
+
+def drop_tables(database: Database, extra: tuple[str, ...] = ()) -> None:
+    """Drop every matcher table (and ``extra`` ones) so seeding starts clean."""
+    with database.transaction():
+        for table, _ in reversed(TABLE_ORDER):
+            database.execute(f"DROP TABLE IF EXISTS {table}")  # noqa: S608 - constant names
+        for table in extra:
+            database.execute(f"DROP TABLE IF EXISTS {table}")  # noqa: S608 - constant names

@@ -1,49 +1,43 @@
 """Typed access to the emulated central registers (CIR, EES, ETIAS, SIS, SLTD, gallery).
 
 Reads answer only what a check needs (hit/no-hit, a status, a list of stays);
-writes happen inside explicit ``BEGIN IMMEDIATE`` transactions so a crash
-never leaves half a traveller behind.
+writes happen inside explicit, serialised transactions (``db``) so a crash
+never leaves half a traveller behind. SQLite by default, PostgreSQL when the
+target is a PostgreSQL URL or DSN: same schema, same statements.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
+from openabc.matcher.db import Database, DatabaseTarget
 from openabc.matcher.records import EtiasRecord, Identity, blob_to_vector, vector_to_blob
 from openabc.matcher.schema import TABLE_ORDER, connect
 from openabc.matcher.stay import Stay, pair_movements
 
 
 class MatcherStore:
-    """One SQLite connection plus the queries of every emulated register."""
+    """One database connection plus the queries of every emulated register."""
 
-    def __init__(self, path: Path | str) -> None:
-        self.conn = connect(path)
+    def __init__(self, target: DatabaseTarget) -> None:
+        self.conn: Database = connect(target)
         self._lock = threading.RLock()
 
     def close(self) -> None:
         self.conn.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[Database]:
         """Explicit write transaction; rolled back on any exception."""
-        with self._lock:
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.conn
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
-            self.conn.execute("COMMIT")
+        with self._lock, self.conn.transaction() as conn:
+            yield conn
 
     # --- writes (seeding and enrolment); call inside transaction() ---------
     def add_person(self, person_id: str, identity: Identity) -> None:
@@ -77,8 +71,8 @@ class MatcherStore:
     ) -> bool:
         """Record an EES entry/exit; False when ``transaction_id`` was already recorded."""
         cursor = self.conn.execute(
-            "INSERT OR IGNORE INTO ees_movements (person_id, direction, on_date, transaction_id)"
-            " VALUES (?, ?, ?, ?)",
+            "INSERT INTO ees_movements (person_id, direction, on_date, transaction_id)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (transaction_id) DO NOTHING",
             (person_id, direction, on_date.isoformat(), transaction_id),
         )
         return cursor.rowcount == 1
@@ -87,7 +81,9 @@ class MatcherStore:
         self, issuing_state: str, document_number: str, status: str, valid_until: dt.date
     ) -> None:
         self.conn.execute(
-            "INSERT OR REPLACE INTO etias VALUES (?, ?, ?, ?)",
+            "INSERT INTO etias VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (issuing_state, document_number)"
+            " DO UPDATE SET status=excluded.status, valid_until=excluded.valid_until",
             (issuing_state, document_number, status, valid_until.isoformat()),
         )
 
@@ -108,7 +104,9 @@ class MatcherStore:
         self, person_id: str, model_id: str, model_version: str, vector: npt.ArrayLike
     ) -> None:
         self.conn.execute(
-            "INSERT OR REPLACE INTO templates VALUES (?, ?, ?, ?)",
+            "INSERT INTO templates VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (person_id, model_id, model_version)"
+            " DO UPDATE SET vector=excluded.vector",
             (person_id, model_id, model_version, vector_to_blob(vector)),
         )
 

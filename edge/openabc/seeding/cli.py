@@ -7,6 +7,9 @@ import logging
 from pathlib import Path
 
 from openabc.config import OpenAbcSettings
+from openabc.matcher.db import DatabaseTarget, describe_target, is_postgres, open_database
+from openabc.matcher.idempotency import DDL_TABLES as REPLY_TABLES
+from openabc.matcher.schema import drop_tables
 from openabc.matcher.store import MatcherStore
 from openabc.seeding.generator import TemplateForImage, generate
 from openabc.seeding.models import Population, SeedSummary
@@ -23,10 +26,17 @@ def population_bytes(population: Population) -> bytes:
     return (population.model_dump_json(indent=2) + "\n").encode()
 
 
-def remove_database(path: Path) -> None:
-    """Delete the SQLite file and its WAL side files so seeding starts clean."""
+def remove_database(target: DatabaseTarget) -> None:
+    """Start seeding clean: drop the PostgreSQL tables, or delete the SQLite files."""
+    if is_postgres(target):
+        database = open_database(target)
+        try:
+            drop_tables(database, REPLY_TABLES)
+        finally:
+            database.close()
+        return
     for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
 
 
 def run_seed(
@@ -37,7 +47,7 @@ def run_seed(
     seed: int,
     today: dt.date | None = None,
 ) -> SeedSummary:
-    """(Re)create ``settings.matcher.database`` and write the population file.
+    """(Re)create the matcher database (``settings.matcher.store``); write the population file.
 
     ``today`` anchors EES histories and ETIAS validity (default: the UTC
     date, the matcher's clock); the population file does not depend on it.
@@ -50,7 +60,7 @@ def run_seed(
         faces_dir=settings.seeds_dir / FACES_DIR,
         template_for_image=template_for_image,
     )
-    database = settings.matcher.database
+    database = settings.matcher.store
     remove_database(database)
     store = MatcherStore(database)
     try:
@@ -63,7 +73,7 @@ def run_seed(
     population_file.write_bytes(population_bytes(generated.population))
     logger.info("seeded %d persons, %d templates", len(generated.persons), templates)
     return SeedSummary(
-        database=database,
+        database=describe_target(database),
         population_file=population_file,
         persons=len(generated.persons),
         templates=templates,

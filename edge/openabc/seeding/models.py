@@ -109,7 +109,8 @@ class SeedPerson:
 class SeedSummary:
     """What ``openabc seed`` produced, for the console and for tests."""
 
-    database: Path
+    database: Path | str
+    """The SQLite file, or the PostgreSQL database as ``describe_target`` shows it."""
     population_file: Path
     persons: int
     templates: int
