@@ -172,3 +172,22 @@ def test_emulator_garbage_goes_through_the_real_parser() -> None:
         with pytest.raises(DeviceError):
             reader.read_document(timeout=1.0)
         assert reader.read_document(timeout=3.0).portrait_jpeg == b"ok"
+
+
+def test_chip_block_is_delivered_with_the_scan() -> None:
+    """The chip's files travel in their own block, after the portrait."""
+    chip = bytes(range(256)) * 300  # binary, with CR/LF and NUL bytes inside
+    with EmulatedDocumentReader() as reader:
+        reader.present(MRZ, b"\xff\xd8portrait\xff\xd9", chip)
+        scan = reader.read_document(5.0)
+    assert scan.chip == chip
+    assert scan.portrait_jpeg == b"\xff\xd8portrait\xff\xd9"
+    assert "chip_bytes=76800" in repr(scan)
+
+
+def test_chip_block_longer_than_announced_is_refused() -> None:
+    frame = encode_frame(MRZ, b"", b"abcd").replace(b"CHIP 4", b"CHIP 3")
+    with EmulatedDocumentReader() as reader:
+        reader.present_raw(frame)
+        with pytest.raises(DeviceError, match="CHIP block longer than announced"):
+            reader.read_document(2.0)

@@ -22,11 +22,13 @@ class DocumentScan:
 
     mrz_text: str
     portrait_jpeg: bytes
+    chip: bytes = b""
+    """The chip's files (DG1, DG2, EF.SOD TLVs); empty when no chip was read."""
 
     def __repr__(self) -> str:
         # Never let a stray log line print the MRZ (names, document number).
-        chars, size = len(self.mrz_text), len(self.portrait_jpeg)
-        return f"DocumentScan(mrz_chars={chars}, portrait_bytes={size})"
+        chars, size, chip = len(self.mrz_text), len(self.portrait_jpeg), len(self.chip)
+        return f"DocumentScan(mrz_chars={chars}, portrait_bytes={size}, chip_bytes={chip})"
 
 
 class DocumentReader(Protocol):

@@ -7,11 +7,15 @@ Wire format (ASCII lines end in LF, an optional CR before it is ignored)::
     IMG <len>\\r\\n        optional; len = 0..max_image_bytes, decimal
     <len raw bytes>        the portrait JPEG
     \\r\\n                 ends the binary block
+    CHIP <len>\\r\\n       optional; the chip's EF files (DG1, DG2, EF.SOD) as read
+    <len raw bytes>        over the contactless interface, concatenated TLVs
+    \\r\\n
     END\\r\\n
 
 The ``MRZ`` block mirrors the ASCII output of common OCR-B swipe readers
-(one line per MRZ row). The ``IMG`` block is an OpenABC extension carrying
-the portrait until the contactless chip reader (issue #3) provides DG2.
+(one line per MRZ row). The ``IMG`` and ``CHIP`` blocks are OpenABC
+extensions: the printed portrait, and the chip's files for passive
+authentication (``openabc.epassport``).
 
 A frame is accepted only once ``END`` arrives: a timeout mid-frame raises
 DeviceTimeout, anything malformed raises DeviceError, and in both cases the
@@ -37,7 +41,7 @@ MAX_MRZ_LINE_CHARS = 64
 DEFAULT_MAX_IMAGE_BYTES = 2_000_000
 
 
-def encode_frame(mrz_text: str, portrait_jpeg: bytes) -> bytes:
+def encode_frame(mrz_text: str, portrait_jpeg: bytes, chip: bytes = b"") -> bytes:
     """Bytes a reader sends for one document (used by emulators and tests)."""
     lines = [line.strip() for line in mrz_text.splitlines() if line.strip()]
     out = bytearray(f"MRZ {len(lines)}\r\n".encode("ascii"))
@@ -45,6 +49,8 @@ def encode_frame(mrz_text: str, portrait_jpeg: bytes) -> bytes:
         out += line.encode("ascii") + b"\r\n"
     if portrait_jpeg:
         out += f"IMG {len(portrait_jpeg)}\r\n".encode("ascii") + portrait_jpeg + b"\r\n"
+    if chip:
+        out += f"CHIP {len(chip)}\r\n".encode("ascii") + chip + b"\r\n"
     out += b"END\r\n"
     return bytes(out)
 
@@ -127,17 +133,25 @@ class SerialDocumentReader:
         header = self._next_header(deadline)
         count = _count(header, b"MRZ", 2, 3)
         lines = [self._mrz_line(deadline) for _ in range(count)]
-        portrait = b""
+        blocks = {b"IMG": b"", b"CHIP": b""}
         line = self._read_line(deadline)
-        if line.startswith(b"IMG"):
-            size = _count(line, b"IMG", 0, self._max_image_bytes)
-            portrait = self._read_exact(size, deadline)
-            if self._read_line(deadline) != b"":
-                raise DeviceError("portrait block longer than announced")
-            line = self._read_line(deadline)
+        for keyword in (b"IMG", b"CHIP"):
+            if line.startswith(keyword + b" "):
+                blocks[keyword] = self._binary_block(line, keyword, deadline)
+                line = self._read_line(deadline)
         if line != b"END":
             raise DeviceError("expected END line")
-        return DocumentScan(mrz_text="\n".join(lines), portrait_jpeg=portrait)
+        return DocumentScan(
+            mrz_text="\n".join(lines), portrait_jpeg=blocks[b"IMG"], chip=blocks[b"CHIP"]
+        )
+
+    def _binary_block(self, header: bytes, keyword: bytes, deadline: float) -> bytes:
+        """``<keyword> <len>`` then exactly len bytes and an empty line."""
+        size = _count(header, keyword, 0, self._max_image_bytes)
+        data = self._read_exact(size, deadline)
+        if self._read_line(deadline) != b"":
+            raise DeviceError(f"{keyword.decode()} block longer than announced")
+        return data
 
     def _next_header(self, deadline: float) -> bytes:
         """First non-blank line, skipping leftovers of a broken frame when resyncing."""

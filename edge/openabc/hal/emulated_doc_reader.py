@@ -40,9 +40,9 @@ class EmulatedDocumentReader:
         self._reader = SerialDocumentReader.from_port(self._port, max_image_bytes=max_image_bytes)
         self._pending: deque[bytes] = deque()
 
-    def present(self, mrz_text: str, portrait_jpeg: bytes) -> None:
+    def present(self, mrz_text: str, portrait_jpeg: bytes, chip: bytes = b"") -> None:
         """Queue a document as if the traveller put it on the reader."""
-        self._pending.append(encode_frame(mrz_text, portrait_jpeg))
+        self._pending.append(encode_frame(mrz_text, portrait_jpeg, chip))
 
     def present_raw(self, data: bytes) -> None:
         """Queue arbitrary bytes (garbage, cut frames) for error-path tests."""
