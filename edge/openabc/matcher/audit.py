@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 from openabc.matcher.store import MatcherStore
 
@@ -22,6 +22,8 @@ GENESIS = "0" * 64
 
 @dataclass(frozen=True)
 class AuditEntry:
+    """One consultation; field order is the column order and the hashed content."""
+
     at: float
     request_id: str
     kiosk_id: str
@@ -31,18 +33,7 @@ class AuditEntry:
 
 
 def row_hash(prev_hash: str, seq: int, entry: AuditEntry) -> str:
-    content = json.dumps(
-        [
-            seq,
-            entry.at,
-            entry.request_id,
-            entry.kiosk_id,
-            entry.system,
-            entry.purpose,
-            entry.outcome,
-        ],
-        separators=(",", ":"),
-    )
+    content = json.dumps([seq, *astuple(entry)], separators=(",", ":"))
     return hashlib.sha256((prev_hash + content).encode()).hexdigest()
 
 
@@ -65,17 +56,7 @@ class AuditLog:
                 digest = row_hash(prev, seq, entry)
                 conn.execute(
                     "INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        seq,
-                        entry.at,
-                        entry.request_id,
-                        entry.kiosk_id,
-                        entry.system,
-                        entry.purpose,
-                        entry.outcome,
-                        prev,
-                        digest,
-                    ),
+                    (seq, *astuple(entry), prev, digest),
                 )
                 prev = digest
 
