@@ -28,6 +28,14 @@ CRL_EXPIRED: Final = "crl_expired"
 DG1_MALFORMED: Final = "dg1_malformed"
 DG2_MALFORMED: Final = "dg2_malformed"
 DG1_MRZ_MISMATCH: Final = "dg1_mrz_mismatch"
+CHIP_MISSING: Final = "chip_missing"
+"""No chip was read although the lane requires one (lane step, not passive auth)."""
+CHIP_UNREADABLE: Final = "chip_unreadable"
+"""The reader's chip bytes do not split into DG1, DG2 and EF.SOD."""
+DG2_NOT_JPEG: Final = "dg2_not_jpeg"
+"""Authentic DG2, but JPEG 2000 (or other) the face comparison cannot take."""
+DG2_IMAGE_CORRUPT: Final = "dg2_image_corrupt"
+"""Authentic DG2 whose portrait does not decode cleanly or disagrees with its header."""
 
 
 def dg_hash_mismatch(number: int) -> str:

@@ -51,3 +51,15 @@ def trust_list_from_pem(data: bytes) -> TrustList:
     if not cscas:
         raise ValueError("trust list holds no CSCA certificate")
     return TrustList(cscas=tuple(cscas), crls=tuple(crls))
+
+
+def crls_from_pem(data: bytes) -> tuple[x509.CertificateRevocationList, ...]:
+    """X509 CRL blocks only (the kiosk keeps CRLs in their own file); ValueError otherwise."""
+    crls: list[x509.CertificateRevocationList] = []
+    for match in _PEM_BLOCK.finditer(data):
+        if match.group(1) != b"X509 CRL":
+            raise ValueError("CRL file holds a certificate")
+        crls.append(x509.load_pem_x509_crl(match.group(0)))
+    if not crls:
+        raise ValueError("CRL file holds no X509 CRL block")
+    return tuple(crls)
