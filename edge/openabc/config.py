@@ -50,7 +50,27 @@ class LaneSettings(SettingsModel):
     decision_timeout_s: Annotated[float, Field(gt=0, le=60)] = 5.0
     exit_open_window_ms: Annotated[int, Field(ge=1000, le=60000)] = 8000
     passage_timeout_s: Annotated[float, Field(gt=0, le=120)] = 15.0
-    capture_frames: Annotated[int, Field(ge=1, le=30)] = 3
+    capture_frames: Annotated[int, Field(ge=1, le=30)] = 6
+    chip_required: bool = Field(
+        True,
+        title="Refer documents without an authenticated chip",
+        description="Schengen Borders Code art. 8a: self-service needs passive authentication",
+    )
+    face_capture_attempts: Annotated[int, Field(ge=1, le=10)] = 3
+    capture_fingers: bool = Field(True, title="Capture a four-finger slap")
+    finger_capture_attempts: Annotated[int, Field(ge=1, le=5)] = 2
+    min_finger_quality: Annotated[int, Field(ge=0, le=100)] = 20
+
+
+class TrustSettings(SettingsModel):
+    """The CSCA trust list every kiosk verifies passport chips against."""
+
+    csca_pem: Path = Field(
+        REPO_ROOT / "var" / "pki" / "csca.pem", title="Trusted CSCA certificates (PEM bundle)"
+    )
+    crl_pem: Path = Field(
+        REPO_ROOT / "var" / "pki" / "crl.pem", title="CSCA-signed CRLs (PEM bundle)"
+    )
 
 
 class MatcherSettings(SettingsModel):
@@ -75,6 +95,7 @@ class OpenAbcSettings(SettingsModel):
     broker: BrokerSettings = BrokerSettings()
     models: ModelSettings = ModelSettings()
     matcher: MatcherSettings = MatcherSettings()
+    trust: TrustSettings = TrustSettings()
     lanes: tuple[LaneSettings, ...] = (
         LaneSettings(kiosk_id="kiosk-1", lane_id="lane-1"),
         LaneSettings(kiosk_id="kiosk-2", lane_id="lane-2"),

@@ -46,6 +46,11 @@ class FaceTemplate(BaseModel):
     model_id: Annotated[str, Field(min_length=1, max_length=64)]
     model_version: Annotated[str, Field(min_length=1, max_length=32)]
     vector: tuple[float, ...]
+    quality: dict[str, float] = Field(
+        default_factory=dict,
+        description="Capture-time quality scores 0-100 per measure (OFIQ-style), no image data",
+        max_length=16,
+    )
 
     @field_validator("vector")
     @classmethod
@@ -55,6 +60,20 @@ class FaceTemplate(BaseModel):
         if not all(abs(v) < 1e3 for v in value):
             raise ValueError("template values out of range or not finite")
         return value
+
+
+MAX_FINGER_RECORD_BYTES = 4096
+
+
+class FingerprintTemplate(BaseModel):
+    """One finger as an ISO/IEC 19794-2:2005 minutiae record (base64), never an image."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    position: Annotated[int, Field(ge=1, le=10, description="ISO/IEC 19794-2 finger code")]
+    quality: Annotated[int, Field(ge=0, le=100, description="NFIQ 2-style score")]
+    format: Literal["iso19794-2:2005"] = "iso19794-2:2005"
+    record_b64: Annotated[str, Field(min_length=4, max_length=MAX_FINGER_RECORD_BYTES * 4 // 3 + 4)]
 
 
 class TravelDocument(BaseModel):
@@ -92,6 +111,9 @@ class MatchRequest(Message):
     document: TravelDocument
     live_face: FaceTemplate
     portrait_face: FaceTemplate
+    fingers: tuple[FingerprintTemplate, ...] = Field(
+        default=(), max_length=10, description="Slap fingers captured at the kiosk"
+    )
 
 
 class Decision(StrEnum):
@@ -103,6 +125,7 @@ class Reason(StrEnum):
     """Machine-readable reasons for a decision (never shown to the traveller)."""
 
     FACE_MISMATCH = "face_mismatch"
+    FINGER_MISMATCH = "finger_mismatch"
     SIS_HIT = "sis_hit"
     SLTD_HIT = "sltd_hit"
     ETIAS_ABSENT = "etias_absent"
@@ -157,6 +180,9 @@ class MatchResponse(Message):
     reasons: tuple[Reason, ...] = ()
     checks: dict[str, CheckOutcome] = Field(default_factory=dict)
     face_distance: float | None = None
+    fingers_matched: int | None = Field(
+        None, description="Slap fingers that matched the enrolled ones; None: not compared"
+    )
     stay: StaySummary | None = None
     decided_at: float
 

@@ -21,6 +21,7 @@ from openabc.messages import (
     Direction,
     ErrorReply,
     FaceTemplate,
+    FingerprintTemplate,
     MatchRequest,
     MatchResponse,
     TravelDocument,
@@ -65,13 +66,14 @@ class MqttMatcherClient:
         document: TravelDocument,
         live_face: FaceTemplate,
         portrait_face: FaceTemplate,
+        fingers: tuple[FingerprintTemplate, ...] = (),
         timeout: float,
     ) -> MatchResponse:
         def build(correlation_id: str, deadline: float) -> MatchRequest:
             return match_request(
                 self._address, correlation_id=correlation_id, deadline=deadline,
                 sent_at=self._clock(), document=document, live_face=live_face,
-                portrait_face=portrait_face,
+                portrait_face=portrait_face, fingers=fingers,
             )
 
         raw = self._rpc.request(

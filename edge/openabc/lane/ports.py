@@ -11,7 +11,13 @@ from typing import Protocol
 
 import numpy as np
 
-from openabc.messages import CrossingAck, FaceTemplate, MatchResponse, TravelDocument
+from openabc.messages import (
+    CrossingAck,
+    FaceTemplate,
+    FingerprintTemplate,
+    MatchResponse,
+    TravelDocument,
+)
 
 
 class FaceTemplater(Protocol):
@@ -47,6 +53,7 @@ class MatcherPort(Protocol):
         document: TravelDocument,
         live_face: FaceTemplate,
         portrait_face: FaceTemplate,
+        fingers: tuple[FingerprintTemplate, ...] = (),
         timeout: float,
     ) -> MatchResponse:
         """Ask for an entry decision; raises on timeout or an error reply."""

@@ -8,6 +8,7 @@ from openabc.messages import (
     CrossingReport,
     Direction,
     FaceTemplate,
+    FingerprintTemplate,
     MatchRequest,
     TravelDocument,
 )
@@ -32,6 +33,7 @@ def match_request(
     document: TravelDocument,
     live_face: FaceTemplate,
     portrait_face: FaceTemplate,
+    fingers: tuple[FingerprintTemplate, ...] = (),
 ) -> MatchRequest:
     return MatchRequest(
         correlation_id=correlation_id,
@@ -44,6 +46,7 @@ def match_request(
         document=document,
         live_face=live_face,
         portrait_face=portrait_face,
+        fingers=fingers,
     )
 
 

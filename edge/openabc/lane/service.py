@@ -26,19 +26,12 @@ from openabc.inference.face_errors import FaceCaptureError
 from openabc.lane.crossings import PendingCrossings
 from openabc.lane.outcome import LaneReason, TravellerOutcome, session_tag
 from openabc.lane.ports import FaceTemplater, GatePort, MatcherPort
+from openabc.lane.referral import Referral
 from openabc.lane.steps import LaneStep
 from openabc.messages import Decision, FaceTemplate, MatchResponse, TravelDocument
 from openabc.mrz import MrzFormatError, parse_mrz
 
 logger = logging.getLogger(__name__)
-
-
-class Referral(Exception):
-    """Internal: stop processing this traveller and refer them."""
-
-    def __init__(self, *reasons: str) -> None:
-        super().__init__(", ".join(reasons))
-        self.reasons = reasons
 
 
 @dataclass
