@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from openabc.config import OpenAbcSettings, load_settings
+from openabc.evaluation.cli import add_eval_parser
 
 
 def _settings(args: argparse.Namespace) -> OpenAbcSettings:
@@ -72,6 +73,13 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return code
 
 
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from openabc.evaluation.cli import run_eval_command
+
+    models_dir: Path = args.models_dir or _settings(args).models.models_dir
+    return run_eval_command(args, models_dir, sys.stdout, sys.stderr)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="openabc", description=__doc__)
     parser.add_argument("--config", type=Path, default=None, help="settings YAML file")
@@ -109,6 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--rounds", type=int, default=2, help="times the population is streamed")
     demo.add_argument("--broker", choices=["auto", "mosquitto", "amqtt"], default="auto")
     demo.set_defaults(func=_cmd_demo)
+
+    add_eval_parser(sub).set_defaults(func=_cmd_eval)
     return parser
 
 

