@@ -51,7 +51,8 @@ def test_result_contents(pipeline: FacePipeline) -> None:
     assert result.template.shape == (128,) and result.template.dtype == np.float32
     assert (result.model_id, result.model_version) == ("face-embed-dlib-resnet", "1.0.0")
     assert result.detection_score > 0.95
-    assert list(result.stage_ms) == ["detect", "landmarks", "align", "embed"]
+    assert list(result.stage_ms) == ["detect", "landmarks", "align", "quality", "embed"]
+    assert result.quality is not None and "face_size" in result.quality.scores
     assert all(ms >= 0.0 for ms in result.stage_ms.values())
     assert not any(isinstance(v, np.ndarray) and v.ndim >= 2 for v in vars(result).values())
     assert "template" not in repr(result)

@@ -21,7 +21,7 @@ def test_shipped_manifest_matches_model_file() -> None:
     path = verify_model_file(manifest, MANIFEST.parent)
     assert path == (MANIFEST.parent / "model.onnx").resolve()
     assert sha256_file(path) == manifest.sha256
-    assert manifest.thresholds == {"verify_distance": 0.6}
+    assert manifest.thresholds["verify_distance"] == 0.6
     assert manifest.inputs[0].shape == ["batch", 150, 150, 3]
     assert manifest.outputs[0].dtype == "float32"
 

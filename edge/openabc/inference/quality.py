@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from openabc.inference.align import TEMPLATE_150, align_face
+from openabc.inference.align import TEMPLATE_150, TEMPLATE_SIZE, align_face
 from openabc.inference.detector import FaceDetection
 
 NOSE_DEPTH = 0.45  # nose-tip depth / eye-mouth distance, an anthropometric guess
@@ -102,8 +102,14 @@ def assess(
     frame: npt.NDArray[np.uint8],
     detections: Sequence[FaceDetection],
     thresholds: QualityThresholds | None = None,
+    *,
+    chip: npt.NDArray[np.uint8] | None = None,
 ) -> QualityReport:
-    """Quality of the subject (highest-scoring detection) in an RGB uint8 frame."""
+    """Quality of the subject (highest-scoring detection) in an RGB uint8 frame.
+
+    ``chip`` is the subject's 150 px aligned chip when the caller already has it
+    (the face pipeline aligns once for quality and embedding).
+    """
     t = thresholds or QualityThresholds()
     if not detections:
         return QualityReport(scores={}, values={}, passed=False, guidance=("NO_FACE",))
@@ -112,7 +118,9 @@ def assess(
     confident = sum(d.score >= t.confident_face_score for d in detections)
     ied = float(np.linalg.norm(lm[1] - lm[0]))
     yaw, pitch, roll = pose_degrees(lm)
-    grey = align_face(frame, lm).astype(np.float64) @ np.array([0.299, 0.587, 0.114])
+    if chip is None or chip.shape != (TEMPLATE_SIZE, TEMPLATE_SIZE, 3):
+        chip = align_face(frame, lm)
+    grey = chip.astype(np.float64) @ np.array([0.299, 0.587, 0.114])
     inner = grey[_INNER, _INNER]
     lum = float(inner.mean())
     lo, hi = t.luminance_range
