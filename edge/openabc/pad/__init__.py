@@ -1,5 +1,6 @@
-"""Presentation-attack detection (PAD): frame-sequence and frame-texture signals.
+"""Presentation-attack detection (PAD): frame-sequence, model and texture signals.
 
 Why: a border kiosk must refuse a printed photo or a screen replay before the
-face match counts; see MODEL_SEARCH.md for why no ONNX PAD model ships yet.
+face match counts. Entry point: ``detector.build_pad_detector``; the model is
+trained in-repo (see MODEL_SEARCH.md for why and for its limits).
 """

@@ -1,12 +1,21 @@
-"""PAD decision: two independent signals fused by the sum rule.
+"""PAD decision: independent signals, each scored in [0, 1], fused by the sum rule.
 
-Why: the motion signal (parallax, blink) and the texture signal (moire, grain)
-fail in different ways. Each yields an attack score in [0, 1] that crosses 0.5
-exactly when its evidence reaches the reference level in ``PadThresholds``.
-The verdict uses their mean (sum-rule fusion): "either vetoes" was tried and
-doubled BPCER, because a live face that happens not to blink within six
-frames fails the motion cue alone. References were set on the emulated
-species (bench/bench_pad.py) and must be recalibrated on real captures.
+Why: the signals fail in different ways. The frame-sequence signal (parallax,
+blink; ``motion.py``) does not look at texture; the model signal (in-repo CNN
+run by onnxruntime; ``model_signal.py``) and the hand-crafted texture signal
+(moire, grain; ``texture.py``) judge the medium in single frames and do not
+look at motion. Each score crosses 0.5 exactly at its own decision point.
+
+Fusion is the unweighted mean of the available scores (sum rule). "Either
+vetoes" was tried with two signals and doubled BPCER, because a live face that
+happens not to blink within six frames fails the motion cue alone (the
+sequence signal alone has BPCER ~12% on the held-out emulated set). With the
+model present, a bona fide presentation is rejected only if the signals are
+wrong together, and one weak medium cue cannot decide alone. The hand-crafted
+texture is kept as a third, explainable vote: it has no trained parameters,
+so it does not share the CNN's training-data blind spots. References were set
+on the emulated species (bench/bench_pad.py) and must be recalibrated on real
+captures.
 """
 
 from __future__ import annotations
@@ -26,7 +35,7 @@ ATTACK_THRESHOLD = 0.5
 
 @dataclass(frozen=True)
 class PadThresholds:
-    """Evidence levels at which each cue alone decides (score 0.5)."""
+    """Evidence levels at which each hand-crafted cue alone decides (score 0.5)."""
 
     parallax: float = 0.08  # median nose residual, inter-eye distances; MTCNN noise ~0.05
     blink: float = 0.045  # shared eye/bridge brightness ratio change
@@ -36,13 +45,27 @@ class PadThresholds:
 
 @dataclass(frozen=True)
 class PadDecision:
-    """Per-signal attack scores and the fused verdict; no image data."""
+    """Per-signal attack scores and the fused verdict; no image data.
+
+    ``model_score`` is None only on the hand-crafted path (``assess_presentation``);
+    the kiosk's ``PresentationAttackDetector`` always sets it.
+    """
 
     sequence_score: float
     texture_score: float
     motion: MotionEvidence
     moire: float
     grain: float
+    model_score: float | None = None
+    model_frame_scores: tuple[float, ...] = ()
+
+    @property
+    def scores(self) -> dict[str, float]:
+        """The signals that voted, by name."""
+        out = {"sequence": self.sequence_score, "texture": self.texture_score}
+        if self.model_score is not None:
+            out["model"] = self.model_score
+        return out
 
     @property
     def sequence_attack(self) -> bool:
@@ -53,8 +76,14 @@ class PadDecision:
         return self.texture_score >= ATTACK_THRESHOLD
 
     @property
+    def model_attack(self) -> bool:
+        return self.model_score is not None and self.model_score >= ATTACK_THRESHOLD
+
+    @property
     def fused_score(self) -> float:
-        return 0.5 * (self.sequence_score + self.texture_score)
+        """Sum rule: mean of the available signal scores."""
+        values = list(self.scores.values())
+        return float(sum(values) / len(values))
 
     @property
     def is_attack(self) -> bool:
@@ -67,7 +96,11 @@ def assess_presentation(
     faces: Sequence[FaceDetection],
     thresholds: PadThresholds | None = None,
 ) -> PadDecision:
-    """Decide bona fide vs attack from a frame sequence and the subject's detection per frame."""
+    """Hand-crafted signals only (sequence + texture), without the model.
+
+    The kiosk uses ``openabc.pad.detector.PresentationAttackDetector``, which
+    adds the model score to this decision.
+    """
     t = thresholds or PadThresholds()
     motion = motion_evidence(frames, faces)
     live = max(motion.parallax / t.parallax, motion.blink / t.blink)
