@@ -52,7 +52,7 @@ test: lint typecheck firmware-check pytest
 bench: setup firmware
 	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
-models: models-detector models-embedder models-verify
+models: models-detector models-embedder models-pad models-verify
 
 clean:
 	rm -rf $(VENV) .venv-mpy .venv-models firmware/build var .pytest_cache .mypy_cache .ruff_cache
