@@ -1,8 +1,14 @@
 import numpy as np
 import pytest
 
-from openabc.fingerprint.emulated_scanner import EmulatedFingerprintScanner, FingerprintScanner
+from openabc.fingerprint.emulated_scanner import (
+    EmulatedFingerprintScanner,
+    FingerprintScanner,
+    ScannerTimeout,
+    master_print,
+)
 from openabc.fingerprint.types import Finger, Hand
+from openabc.hal.device_errors import DeviceError
 
 
 def test_same_seeds_give_identical_captures() -> None:
@@ -41,3 +47,46 @@ def test_slap_shape_and_timeout() -> None:
     assert slap.pixels.shape == (1000, 1600) and slap.pixels.dtype == np.uint8
     with pytest.raises(TimeoutError):
         s.capture_flat(Finger.RIGHT_INDEX, 0.0)
+
+
+def test_one_scanner_serves_successive_travellers() -> None:
+    lane = EmulatedFingerprintScanner(None, capture_seed=3)
+    with pytest.raises(ScannerTimeout):
+        lane.capture_slap(5.0)  # empty platen
+    lane.present(5)
+    assert np.array_equal(
+        lane.master(Finger.RIGHT_INDEX).ridges, master_print(5, Finger.RIGHT_INDEX).ridges
+    )
+    lane.capture_flat(Finger.RIGHT_INDEX, 5.0)
+    lane.present(6)
+    assert np.array_equal(
+        lane.master(Finger.RIGHT_INDEX).ridges, master_print(6, Finger.RIGHT_INDEX).ridges
+    )
+    lane.present_nobody()
+    with pytest.raises(TimeoutError):  # ScannerTimeout is also a TimeoutError
+        lane.capture_flat(Finger.RIGHT_INDEX, 5.0)
+
+
+def test_injected_faults_hit_the_next_capture_only() -> None:
+    s = EmulatedFingerprintScanner(5)
+    s.inject_fault("device_error")
+    s.inject_fault("timeout")
+    with pytest.raises(DeviceError) as info:
+        s.capture_flat(Finger.RIGHT_INDEX, 5.0)
+    assert not isinstance(info.value, TimeoutError)
+    with pytest.raises(ScannerTimeout):
+        s.capture_flat(Finger.RIGHT_INDEX, 5.0)
+    s.capture_flat(Finger.RIGHT_INDEX, 5.0)
+    with pytest.raises(ValueError):
+        s.inject_fault("melted")  # type: ignore[arg-type]
+
+
+def test_smudge_only_the_named_fingers() -> None:
+    clean = EmulatedFingerprintScanner(5, capture_seed=2).capture_slap(5.0).pixels
+    s = EmulatedFingerprintScanner(5, capture_seed=2)
+    s.inject_fault("smudged", [Finger.RIGHT_LITTLE])
+    smudged = s.capture_slap(5.0).pixels
+    # index finger's slot is untouched, the little finger's is fainter
+    assert np.array_equal(clean[250:650, 40:360], smudged[250:650, 40:360])
+    little = (slice(400, 800), slice(1180, 1500))
+    assert smudged[little].mean() > clean[little].mean() + 10

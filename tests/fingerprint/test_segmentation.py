@@ -4,7 +4,7 @@ import pytest
 from openabc.fingerprint.emulated_scanner import EmulatedFingerprintScanner
 from openabc.fingerprint.impression import CaptureConditions
 from openabc.fingerprint.segmentation import SegmentationError, segment_slap
-from openabc.fingerprint.types import Hand, SlapImage, slap_fingers
+from openabc.fingerprint.types import Finger, Hand, SlapImage, slap_fingers
 
 # Centre column of each fingertip as the emulator places it (right hand, index first).
 _RIGHT_CENTRES = (200, 580, 960, 1340)
@@ -38,3 +38,13 @@ def test_three_fingers_are_refused() -> None:
     pixels[:, 1150:] = 245  # little finger missing
     with pytest.raises(SegmentationError, match="3"):
         segment_slap(SlapImage(Hand.RIGHT, pixels))
+
+
+def test_one_faint_finger_is_still_segmented() -> None:
+    """A dry finger beside three well-pressed ones is found (quality control then flags it)."""
+    s = EmulatedFingerprintScanner(4242, capture_seed=1)
+    s.inject_fault("smudged", [Finger.RIGHT_RING, Finger.RIGHT_LITTLE])
+    segments = segment_slap(s.capture_slap(5.0))
+    assert [seg.image.finger for seg in segments] == list(slap_fingers(Hand.RIGHT))
+    for seg, centre in zip(segments, _RIGHT_CENTRES, strict=True):
+        assert seg.box[1] < centre < seg.box[3]

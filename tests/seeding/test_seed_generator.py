@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from openabc.config import REPO_ROOT, MatcherSettings, OpenAbcSettings
+from openabc.config import REPO_ROOT, MatcherSettings, OpenAbcSettings, TrustSettings
 from openabc.matcher.stay import stay_summary
 from openabc.matcher.store import MatcherStore
 from openabc.messages import FaceTemplate
@@ -23,11 +23,18 @@ TODAY = dt.date(2026, 11, 27)
 DEFAULT_SEED = 20260101  # `openabc seed` default, used for the committed population file
 
 
+def site_trust(root: Path) -> TrustSettings:
+    """Keep each test's PKI in its tmp dir (the default is the repository's var/pki)."""
+    return TrustSettings(csca_pem=root / "pki" / "csca.pem", crl_pem=root / "pki" / "crl.pem")
+
+
 def seed_into(
     root: Path, *, seed: int = 5, today: dt.date = TODAY, filler: int = 150
 ) -> SeedSummary:
     settings = OpenAbcSettings(
-        seeds_dir=root / "seeds", matcher=MatcherSettings(database=root / "db" / "m.sqlite3")
+        seeds_dir=root / "seeds",
+        matcher=MatcherSettings(database=root / "db" / "m.sqlite3"),
+        trust=site_trust(root),
     )
     return run_seed(
         settings, template_for_image=fake_template_for_image, filler=filler, seed=seed, today=today
@@ -198,7 +205,9 @@ def test_templates_come_from_the_injected_pipeline(tmp_path: Path) -> None:
         return fake_template_for_image(path)
 
     settings = OpenAbcSettings(
-        seeds_dir=tmp_path / "seeds", matcher=MatcherSettings(database=tmp_path / "m.sqlite3")
+        seeds_dir=tmp_path / "seeds",
+        matcher=MatcherSettings(database=tmp_path / "m.sqlite3"),
+        trust=site_trust(tmp_path),
     )
     run_seed(settings, template_for_image=spy, filler=3, seed=1, today=TODAY)
     assert sorted(p.name for p in seen) == ["astronaut.jpg", "biden.jpg", "obama.jpg", "obama2.jpg"]

@@ -14,6 +14,10 @@ from openabc.fingerprint.types import FingerImage
 
 
 def nfiq2_style_quality(image: FingerImage) -> int:
-    """0 (unusable) to 100 (excellent)."""
-    result = compute_nfiq2(image.pixels.astype(np.float64))
+    """0 (unusable) to 100 (excellent); the float copy of the image is wiped after use."""
+    pixels = image.pixels.astype(np.float64)
+    try:
+        result = compute_nfiq2(pixels)
+    finally:
+        pixels.fill(0.0)
     return int(np.clip(result.score, 0, 100))

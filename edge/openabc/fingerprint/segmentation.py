@@ -18,6 +18,10 @@ _STEP = 4  # work on a 4x subsampled slap: fingertips are large, speed matters
 _SMOOTH_SIGMA = 10.0 / _STEP
 _MARGIN = 16
 _MIN_AREA_PX = 20_000 // _STEP**2  # ~80 mm^2 at 500 ppi: smaller blobs are smudges
+# Foreground above this share of (darkest - background): low enough that one
+# dry, faint finger next to three well-pressed ones is still found (it then
+# fails quality control and is recaptured, rather than failing the whole slap).
+_FG_FRACTION = 0.15
 
 
 class SegmentationError(ValueError):
@@ -40,7 +44,7 @@ def segment_slap(slap: SlapImage) -> list[FingerSegment]:
     peak = float(np.percentile(smooth, 99.5))
     if peak - background < 10.0:
         raise SegmentationError("no fingers on the platen")
-    fg = smooth > background + 0.35 * (peak - background)
+    fg = smooth > background + _FG_FRACTION * (peak - background)
     labels, n = ndimage.label(fg)
     if n == 0:
         raise SegmentationError("no fingers on the platen")

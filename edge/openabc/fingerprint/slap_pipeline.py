@@ -1,12 +1,16 @@
 """Slap -> four quality-scored ISO templates, each stage timed.
 
-Raw images stay inside this call; only templates, scores and timings leave it.
+Raw images stay inside this call; only templates, scores and timings leave it,
+except that the caller may collect the finger crops (``images``) to wipe them
+after its decision, since segmentation copies them out of the slap.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from openabc.fingerprint.extractor import FingerTemplate, MinutiaeExtractor
 from openabc.fingerprint.quality import nfiq2_style_quality
@@ -31,12 +35,22 @@ class SlapResult:
         return [f.finger for f in self.fingers if f.quality < min_quality]
 
 
-def process_slap(slap: SlapImage, extractor: MinutiaeExtractor) -> SlapResult:
-    """Segment, score and template the four fingers of one slap."""
+def process_slap(
+    slap: SlapImage,
+    extractor: MinutiaeExtractor,
+    images: list[np.ndarray] | None = None,
+) -> SlapResult:
+    """Segment, score and template the four fingers of one slap.
+
+    Every finger crop is appended to ``images`` (when given) before it is
+    processed, so an exception half-way still leaves nothing unwipeable.
+    """
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     segments = segment_slap(slap)
     timings["segment"] = (time.perf_counter() - t0) * 1000
+    if images is not None:
+        images.extend(seg.image.pixels for seg in segments)
     fingers: list[CapturedFinger] = []
     t_quality = t_extract = 0.0
     for seg in segments:

@@ -73,12 +73,20 @@ def decide(
     regime: Regime,
     stay: StaySummary | None = None,
     refined: Mapping[Check, Reason] | None = None,
+    fingers: CheckOutcome | None = None,
+    finger_reason: Reason = Reason.FINGER_MISMATCH,
 ) -> tuple[Decision, tuple[Reason, ...]]:
     """Map outcomes to reasons (sorted in ``Reason`` order); ACCEPT only with none.
 
     ``refined`` gives a more precise reason for a known bad outcome (visa
     entries exhausted, mid_red); it can never turn a bad outcome good.
     Outcomes of checks the crossing does not need are ignored.
+
+    ``fingers`` is the finger verification (``matcher.fingers``), kept out of
+    ``Check`` because it is optional: None means not compared (no fingers
+    sent, or none enrolled yet: face-only, as before fingers existed). FAIL
+    adds ``finger_reason`` (finger_mismatch, or invalid_request for a
+    malformed template); any other outcome is an error and refers.
     """
     reasons: set[Reason] = set()
     templates_usable = checks.get(Check.TEMPLATE_MODEL) == CheckOutcome.PASS
@@ -97,6 +105,10 @@ def decide(
         if direction is Direction.EXIT and reason is Reason.OVERSTAY_RISK:
             reason = Reason.OVERSTAY_AT_EXIT
         reasons.add(reason)
+    if fingers is CheckOutcome.FAIL:
+        reasons.add(finger_reason)
+    elif fingers is not None and fingers is not CheckOutcome.PASS:
+        reasons.add(Reason.SYSTEM_UNAVAILABLE)
     if direction is Direction.ENTRY and stay is not None and stay.days_used > MAX_DAYS:
         reasons.add(Reason.STAY_LIMIT_EXCEEDED)
     ordered = tuple(sorted(reasons, key=_ORDER.index))

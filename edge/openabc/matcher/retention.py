@@ -1,5 +1,8 @@
 """EES retention: delete individual files, records and templates past their storage period.
 
+Templates are face vectors and finger records alike (and probe fingers still
+held for an enrolment on crossing).
+
 A file is kept for 3 years after its last exit record (or refusal of
 entry), or for 5 years after its last entry when no exit follows it. Data
 are kept up to and including the last day of the period and deleted from the
@@ -28,6 +31,7 @@ class PurgeSummary:
     movements: int
     refusals: int
     templates: int
+    """Biometric template rows: face vectors and finger records."""
 
 
 def add_years(day: dt.date, years: int) -> dt.date:
@@ -88,6 +92,14 @@ def purge_expired(store: MatcherStore, today: dt.date, *, at: float | None = Non
                     f"DELETE FROM {table} WHERE person_id=?",  # noqa: S608 - constant names
                     (person,),
                 ).rowcount
+            counts[2] += conn.execute(
+                "DELETE FROM finger_templates WHERE person_id=?", (person,)
+            ).rowcount
+            conn.execute(
+                "DELETE FROM transaction_fingers WHERE transaction_id IN"
+                " (SELECT transaction_id FROM transactions WHERE person_id=?)",
+                (person,),
+            )
             conn.execute(
                 "DELETE FROM mid_links WHERE person_id=? OR claimed_key=?",
                 (person, f"person:{person}"),

@@ -3,7 +3,9 @@
 Spelled for SQLite with portable types; ``db`` translates it for PostgreSQL,
 so both engines hold the same tables. One database stands in for CIR
 (identities), EES (movements, refusals), ETIAS, VIS, SIS, SLTD, MID links,
-the biometric gallery, second-step consultations, the matcher's own
+the biometric galleries (face vectors; ISO/IEC 19794-2 finger records,
+plus the probe fingers an accepted first entry enrols on crossing),
+second-step consultations, the matcher's own
 transaction log and the audit trail.
 On SQLite, WAL mode lets the dashboard read while a worker writes.
 """
@@ -105,6 +107,14 @@ CREATE TABLE IF NOT EXISTS templates (
     vector BLOB NOT NULL,
     PRIMARY KEY (person_id, model_id, model_version)
 );
+CREATE TABLE IF NOT EXISTS finger_templates (
+    person_id TEXT NOT NULL REFERENCES persons(person_id),
+    position INTEGER NOT NULL CHECK (position BETWEEN 1 AND 10),
+    quality INTEGER NOT NULL CHECK (quality BETWEEN 0 AND 100),
+    format TEXT NOT NULL,
+    record BLOB NOT NULL,
+    PRIMARY KEY (person_id, position)
+);
 CREATE TABLE IF NOT EXISTS transactions (
     transaction_id TEXT PRIMARY KEY,
     correlation_id TEXT NOT NULL,
@@ -119,6 +129,14 @@ CREATE TABLE IF NOT EXISTS transactions (
     closed_at REAL,
     crossed INTEGER,
     visa_id TEXT
+);
+CREATE TABLE IF NOT EXISTS transaction_fingers (
+    transaction_id TEXT NOT NULL REFERENCES transactions(transaction_id),
+    position INTEGER NOT NULL CHECK (position BETWEEN 1 AND 10),
+    quality INTEGER NOT NULL CHECK (quality BETWEEN 0 AND 100),
+    format TEXT NOT NULL,
+    record BLOB NOT NULL,
+    PRIMARY KEY (transaction_id, position)
 );
 CREATE TABLE IF NOT EXISTS audit (
     seq INTEGER PRIMARY KEY,
@@ -145,7 +163,9 @@ TABLE_ORDER = (
     ("sis_person_alerts", "alert_id"),
     ("sltd_documents", "issuing_state, document_number"),
     ("templates", "person_id, model_id, model_version"),
+    ("finger_templates", "person_id, position"),
     ("transactions", "transaction_id"),
+    ("transaction_fingers", "transaction_id, position"),
     ("audit", "seq"),
 )
 """Every table with its primary-key ordering, for deterministic dumps."""

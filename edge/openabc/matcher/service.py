@@ -16,6 +16,7 @@ from collections.abc import Callable
 from openabc.matcher.audit import AuditEntry, AuditLog
 from openabc.matcher.checks import Check
 from openabc.matcher.decision import decide
+from openabc.matcher.fingers import FINGER_SYSTEM, verify_request_fingers
 from openabc.matcher.gallery import GalleryIndex
 from openabc.matcher.mid import MultipleIdentityDetector
 from openabc.matcher.pipeline import CheckRunner, TemplateModel
@@ -80,12 +81,17 @@ class MatcherService:
 
     def _match(self, request: MatchRequest, now: dt.datetime, transaction_id: str) -> MatchResponse:
         run = self._checks.run(request, now.date())
+        # Fingers are verified against the file the request resolved to (the
+        # document's, or a consistent face 1:N hit); no fingers: face-only.
+        fingers, probes = verify_request_fingers(self._store, request.fingers, run.person_id)
         decision, reasons = decide(
             run.results,
             direction=request.direction,
             regime=run.regime,
             stay=run.stay,
             refined=run.refined,
+            fingers=fingers.outcome,
+            finger_reason=fingers.reason or Reason.FINGER_MISMATCH,
         )
         if run.mid_link is not None:
             matched, key, status = run.mid_link
@@ -101,6 +107,20 @@ class MatcherService:
         if newcomer and decision == Decision.ACCEPT:
             person = self._new_id()
         purpose = f"border_check_{request.direction.value}"
+        finger_audit = (
+            [
+                AuditEntry(
+                    now.timestamp(),
+                    transaction_id,
+                    request.kiosk_id,
+                    FINGER_SYSTEM,
+                    purpose,
+                    "no_reference" if fingers.outcome is None else fingers.outcome.value,
+                )
+            ]
+            if fingers.read_references
+            else []
+        )
         self._audit.append(
             [
                 AuditEntry(
@@ -114,6 +134,7 @@ class MatcherService:
                 for name, outcome in run.results.items()
                 if name != Check.TEMPLATE_MODEL
             ]
+            + finger_audit
         )
         enrol = newcomer and run.templates_usable and decision == Decision.ACCEPT
         self._log.issue(
@@ -128,6 +149,12 @@ class MatcherService:
             live_vector=request.live_face.vector if enrol else None,
             decided_at=now.timestamp(),
             visa_id=run.visa_id,
+            # First fingers of this traveller: enrolled with the EES record on crossing.
+            pending_fingers=(
+                tuple(probes.values())
+                if decision == Decision.ACCEPT and fingers.outcome is None
+                else ()
+            ),
         )
         logger.info(
             "match %s: %s %s", transaction_id, decision.value, ",".join(r.value for r in reasons)
@@ -138,8 +165,10 @@ class MatcherService:
             transaction_id=transaction_id,
             decision=decision,
             reasons=reasons,
-            checks={name.value: outcome for name, outcome in run.results.items()},
+            checks={name.value: outcome for name, outcome in run.results.items()}
+            | ({} if fingers.outcome is None else {"finger_verify": fingers.outcome}),
             face_distance=run.face_distance,
+            fingers_matched=fingers.matched,
             stay=run.stay,
             decided_at=now.timestamp(),
         )
@@ -190,6 +219,20 @@ class MatcherService:
                             "crossed" if report.crossed else "not_crossed",
                         )
                     ]
+                    + (
+                        [
+                            AuditEntry(
+                                report.crossed_at,
+                                report.transaction_id,
+                                report.kiosk_id,
+                                FINGER_SYSTEM,
+                                "enrol",
+                                f"fingers={result.fingers_enrolled}",
+                            )
+                        ]
+                        if result.fingers_enrolled
+                        else []
+                    )
                 )
         return CrossingAck(
             correlation_id=report.correlation_id,

@@ -8,12 +8,19 @@ the transaction id under a UNIQUE constraint.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
 from openabc.matcher.ees import record_crossing
+from openabc.matcher.fingers import (
+    EnrolledFinger,
+    add_finger_templates,
+    keep_for_enrolment,
+    take_pending,
+)
 from openabc.matcher.records import Identity, blob_to_vector, vector_to_blob
 from openabc.matcher.store import MatcherStore
 from openabc.matcher.vis import use_entry
@@ -38,6 +45,7 @@ class CrossingResult:
     recorded: bool
     duplicate: bool
     enrolled: bool = False
+    fingers_enrolled: int = 0
 
 
 class TransactionLog:
@@ -60,8 +68,13 @@ class TransactionLog:
         live_vector: npt.ArrayLike | None,
         decided_at: float,
         visa_id: str | None = None,
+        pending_fingers: Sequence[EnrolledFinger] = (),
     ) -> None:
-        """Store a decision; the live template is kept only for an ACCEPTed newcomer."""
+        """Store a decision; the live template is kept only for an ACCEPTed newcomer.
+
+        ``pending_fingers`` (probes of an ACCEPTed traveller with no enrolled
+        fingers) are held with the transaction and enrolled on crossing.
+        """
         blob = None if live_vector is None else vector_to_blob(live_vector)
         with self._store.transaction() as conn:
             conn.execute(
@@ -82,6 +95,7 @@ class TransactionLog:
                     visa_id,
                 ),
             )
+            keep_for_enrolment(conn, transaction_id, pending_fingers)
 
     def get(self, transaction_id: str) -> TransactionRecord | None:
         with self._store.transaction() as conn:
@@ -119,7 +133,9 @@ class TransactionLog:
         overstay computed at exit.
 
         A newcomer (no CIR file yet) gets one created from the document and
-        the live template, as EES does on a first entry.
+        the live template, as EES does on a first entry. Probe fingers held
+        with the transaction (first fingers of this person) are enrolled with
+        the crossing, and dropped when the traveller did not cross.
         """
         day = dt.datetime.fromtimestamp(crossed_at, dt.UTC).date()
         with self._store.transaction() as conn:
@@ -130,6 +146,7 @@ class TransactionLog:
             ).rowcount
             if updated == 0:
                 return CrossingResult(recorded=True, duplicate=True)
+            pending = take_pending(conn, record.transaction_id)
             if not crossed:
                 return CrossingResult(recorded=True, duplicate=False)
             if person_id is None:
@@ -142,10 +159,12 @@ class TransactionLog:
             )
             if inserted and record.visa_id is not None and record.direction is Direction.ENTRY:
                 use_entry(self._store, record.visa_id)
+            fingers = add_finger_templates(conn, person_id, pending) if inserted else 0
         return CrossingResult(
             recorded=True,
             duplicate=not inserted,
             enrolled=enrolled and record.live_vector is not None,
+            fingers_enrolled=fingers,
         )
 
     def _enrol(

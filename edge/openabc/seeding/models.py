@@ -8,12 +8,14 @@ matcher store, including the filler that is never presented.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
+from openabc.epassport.chip_profile import GENUINE, ChipProfile
 from openabc.messages import Decision, Direction, Reason, TravelDocument
 
 
@@ -46,6 +48,20 @@ class SeedTraveller(BaseModel):
     expected_reasons: tuple[Reason, ...]
     direction: Direction = Direction.ENTRY
     """The lane must send this in ``MatchRequest.direction`` (an exit lane: ``exit``)."""
+    chip: ChipProfile = Field(GENUINE, exclude_if=lambda chip: chip == GENUINE)
+    """The passport chip the emulator serves; genuine unless a scenario says otherwise
+    (left out of the JSON when genuine, so population files stay as they were)."""
+
+    @property
+    def finger_seed(self) -> int:
+        """Stable synthetic finger identity (emulated scanner subject seed)."""
+        return finger_seed_for(self.person_id)
+
+
+def finger_seed_for(person_id: str) -> int:
+    """Derived from the person id: same person, same fingers, no new JSON field."""
+    digest = hashlib.sha256(f"openabc-fingers:{person_id}".encode()).digest()
+    return int.from_bytes(digest[:4], "big")
 
 
 class Population(BaseModel):
@@ -118,11 +134,14 @@ class SeedSummary:
     model_id: str
     model_version: str
     content_hash: str
+    finger_templates: int = 0
+    """Finger records enrolled (four per traveller with a CIR file)."""
 
     def __str__(self) -> str:
         return (
             f"seeded {self.persons} persons ({self.archetypes} archetypes), "
-            f"{self.templates} {self.model_id}@{self.model_version} templates into "
+            f"{self.templates} {self.model_id}@{self.model_version} templates and "
+            f"{self.finger_templates} finger templates into "
             f"{self.database}; travellers in {self.population_file}; "
             f"content sha256 {self.content_hash[:16]}"
         )
