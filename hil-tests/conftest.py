@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from hil_site import Site
 
-from openabc.composition import face_pipeline, seed_matcher
-from openabc.config import BrokerSettings, LaneSettings, OpenAbcSettings
-from openabc.inference.face_pipeline import FacePipeline
+from openabc.composition import face_pipeline, liveness_check, seed_matcher
+from openabc.config import BrokerSettings, LaneSettings, OpenAbcSettings, TrustSettings
+from openabc.inference.face_pipeline import FacePipeline, LivenessCheck
 from openabc.mqtt.broker import MosquittoBroker
 from openabc.runtime.processes import ServiceProcess, wait_matcher_online, write_settings
 from openabc.seeding.models import load_population
@@ -53,6 +53,11 @@ def pipeline() -> FacePipeline:
 
 
 @pytest.fixture(scope="session")
+def liveness() -> LivenessCheck:
+    return liveness_check(OpenAbcSettings())
+
+
+@pytest.fixture(scope="session")
 def site(
     mosquitto: MosquittoBroker, tmp_path_factory: pytest.TempPathFactory, target: str
 ) -> Iterator[Site]:
@@ -64,6 +69,8 @@ def site(
         region="hil",
         broker=BrokerSettings(host=mosquitto.host, port=mosquitto.port),
         seeds_dir=seeds,
+        trust=TrustSettings(csca_pem=workdir / "pki" / "csca.pem",
+                            crl_pem=workdir / "pki" / "crl.pem"),
         lanes=(LaneSettings(kiosk_id="kiosk-h1", lane_id="lane-h1", gate_port=gate_port,
                             decision_timeout_s=3.0, passage_timeout_s=8.0),),
     ).model_copy(update={"matcher": OpenAbcSettings().matcher.model_copy(

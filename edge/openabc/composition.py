@@ -14,7 +14,7 @@ from pathlib import Path
 
 from openabc.config import OpenAbcSettings
 from openabc.hal.images import decode_image
-from openabc.inference.face_pipeline import FacePipeline, build_face_pipeline
+from openabc.inference.face_pipeline import FacePipeline, LivenessCheck, build_face_pipeline
 from openabc.lane.face_templater import PipelineTemplater
 from openabc.messages import FaceTemplate
 from openabc.seeding.models import SeedSummary
@@ -27,6 +27,13 @@ EMBEDDER_MANIFEST = Path("face-embed-dlib-resnet") / "1.0.0" / "manifest.yaml"
 def face_pipeline(settings: OpenAbcSettings) -> FacePipeline:
     """Load and sha256-verify the four face models."""
     return build_face_pipeline(settings.models.models_dir, threads=settings.models.threads)
+
+
+def liveness_check(settings: OpenAbcSettings) -> LivenessCheck:
+    """The presentation-attack detector every lane's face capture consults (sha256-verified)."""
+    from openabc.pad.detector import build_pad_detector
+
+    return build_pad_detector(settings.models.models_dir, threads=settings.models.threads)
 
 
 def image_templater(pipeline: FacePipeline) -> Callable[[Path], FaceTemplate]:
@@ -100,7 +107,8 @@ def serve_emulated_lane(
         population.travellers
     )
     served: list[Served] = []
-    with EmulatedLane(settings, lanes[lane_id], face_pipeline(settings)) as lane:
+    with EmulatedLane(settings, lanes[lane_id], face_pipeline(settings),
+                      liveness=liveness_check(settings)) as lane:
         for traveller in chosen:
             served.append(Served(lane_id, traveller, lane.serve(traveller)))
             print_served(served[-1])

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
-from openabc.composition import face_pipeline, seed_matcher, stop_on_signals
+from openabc.composition import face_pipeline, liveness_check, seed_matcher, stop_on_signals
 from openabc.config import OpenAbcSettings
 from openabc.lane.emulated import EmulatedLane
 from openabc.lane.outcome import TravellerOutcome
@@ -75,7 +75,8 @@ def run_demo(settings: OpenAbcSettings, *, rounds: int, broker: str) -> int:
         wait_matcher_online(settings, matcher)
         print(f"matcher   online (pid {matcher.pid}, log {workdir / 'matcher.log'})")
         lanes = [
-            stack.enter_context(EmulatedLane(settings, lane, face_pipeline(settings), rng_seed=i))
+            stack.enter_context(EmulatedLane(settings, lane, face_pipeline(settings),
+                                             liveness=liveness_check(settings), rng_seed=i))
             for i, lane in enumerate(settings.lanes)
         ]
         print(f"lanes     {', '.join(lane.lane.lane_id for lane in lanes)} "

@@ -26,15 +26,20 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from openabc.composition import face_pipeline, image_templater, template_model
-from openabc.config import LaneSettings, MatcherSettings, OpenAbcSettings
+from openabc.composition import face_pipeline, image_templater, liveness_check, template_model
+from openabc.config import LaneSettings, MatcherSettings, OpenAbcSettings, TrustSettings
+from openabc.epassport.chip_profile import ChipProfile
+from openabc.epassport.emulated_chip import TestIssuer, chip_bytes_for, load_test_issuer
+from openabc.fingerprint.emulated_scanner import EmulatedFingerprintScanner
+from openabc.fingerprint.types import Finger, FingerImage, Hand, SlapImage
 from openabc.hal.base import Frame
-from openabc.hal.emulated_camera import EmulatedCamera
+from openabc.hal.emulated_camera import Condition, EmulatedCamera
 from openabc.hal.emulated_doc_reader import EmulatedDocumentReader
 from openabc.hal.emulated_gate import EmulatedGate
 from openabc.hal.gate_link import GateLink
 from openabc.hal.images import decode_image
-from openabc.inference.face_pipeline import FacePipeline
+from openabc.inference.face_pipeline import FacePipeline, LivenessCheck
+from openabc.lane.assembly import build_capture_steps, utc_today
 from openabc.lane.face_templater import PipelineTemplater
 from openabc.lane.gate_port import GateLinkPort
 from openabc.lane.ports import MatcherPort
@@ -48,12 +53,15 @@ from openabc.messages import (
     CrossingAck,
     CrossingReport,
     FaceTemplate,
+    FingerprintTemplate,
     MatchRequest,
     MatchResponse,
     TravelDocument,
 )
+from openabc.pad.emulated_attacks import Species
 from openabc.seeding.cli import run_seed
 from openabc.seeding.models import Population, SeedTraveller, load_population
+from openabc.seeding.pki import issuer_dir_for
 
 REPO = Path(__file__).resolve().parents[2]
 KIOSK_ID = "kiosk-t1"
@@ -70,6 +78,7 @@ class SeededSite:
     population: Population
     template_model: tuple[str, str, float]
     faces_dir: Path
+    issuer: TestIssuer
 
     @property
     def database(self) -> Path:
@@ -85,13 +94,22 @@ def pipeline() -> FacePipeline:
 
 
 @pytest.fixture(scope="session")
+def liveness() -> LivenessCheck:
+    return liveness_check(OpenAbcSettings())
+
+
+@pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory, pipeline: FacePipeline) -> SeededSite:
     """Seed a matcher database once, with the real face pipeline, in a tmp dir."""
     workdir = tmp_path_factory.mktemp("lane-site")
     seeds = workdir / "seeds"
     shutil.copytree(REPO / "seeds" / "faces", seeds / "faces")
     settings = OpenAbcSettings(
-        seeds_dir=seeds, matcher=MatcherSettings(database=workdir / "matcher.sqlite3")
+        seeds_dir=seeds,
+        matcher=MatcherSettings(database=workdir / "matcher.sqlite3"),
+        trust=TrustSettings(
+            csca_pem=workdir / "pki" / "csca.pem", crl_pem=workdir / "pki" / "crl.pem"
+        ),
     )
     run_seed(settings, template_for_image=image_templater(pipeline), filler=50, seed=20260101)
     return SeededSite(
@@ -99,6 +117,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, pipeline: FacePipeline) -> Se
         population=load_population(seeds / "population.json"),
         template_model=template_model(settings),
         faces_dir=seeds / "faces",
+        issuer=load_test_issuer(issuer_dir_for(settings.trust)),
     )
 
 
@@ -130,12 +149,14 @@ class InProcessMatcher:
         document: TravelDocument,
         live_face: FaceTemplate,
         portrait_face: FaceTemplate,
+        fingers: tuple[FingerprintTemplate, ...] = (),
         timeout: float,
     ) -> MatchResponse:
         now = time.time()
         request = match_request(
             self._address, correlation_id=uuid.uuid4().hex, deadline=now + timeout,
             sent_at=now, document=document, live_face=live_face, portrait_face=portrait_face,
+            fingers=fingers,
         )
         self.requests.append(request)
         response = self._service.handle_match(request, dt.datetime.fromtimestamp(now, dt.UTC))
@@ -216,6 +237,24 @@ class RecordingCamera:
         return frames
 
 
+class RecordingScanner:
+    """The real fingerprint scanner emulator; keeps references to every image it handed out."""
+
+    def __init__(self, scanner: EmulatedFingerprintScanner) -> None:
+        self._scanner = scanner
+        self.images: list[np.ndarray] = []
+
+    def capture_slap(self, timeout: float, hand: Hand = Hand.RIGHT) -> SlapImage:
+        slap = self._scanner.capture_slap(timeout, hand)
+        self.images.append(slap.pixels)
+        return slap
+
+    def capture_flat(self, finger: Finger, timeout: float) -> FingerImage:
+        flat = self._scanner.capture_flat(finger, timeout)
+        self.images.append(flat.pixels)
+        return flat
+
+
 class RecordingTemplater:
     """The real face templater; keeps references to every image it was given."""
 
@@ -263,25 +302,43 @@ class Lane:
     reader: EmulatedDocumentReader
     camera: EmulatedCamera
     recording_camera: RecordingCamera
+    scanner: EmulatedFingerprintScanner
+    recording_scanner: RecordingScanner
     templater: RecordingTemplater
+    pipeline: FacePipeline
+    liveness: LivenessCheck
     gate: EmulatedGate
     gate_port: GateLinkPort
     matcher: Matcher
     walkers: list[Walker] = field(default_factory=list)
 
+    guidance: list[str] = field(default_factory=list)
+    landmarks: dict[str, np.ndarray] = field(default_factory=dict)
+
     def service(
         self,
         matcher_port: MatcherPort | None = None,
         on_step: Callable[[LaneStep], None] | None = None,
+        **lane_overrides: object,
     ) -> LaneService:
+        """The production wiring (``build_capture_steps``) around the recording devices."""
+        settings = self.settings.model_copy(update=lane_overrides)
+        steps = build_capture_steps(
+            self.site.settings, settings, pipeline=self.pipeline, liveness=self.liveness,
+            camera=self.recording_camera, scanner=self.recording_scanner,
+            guidance=self.guidance.append,
+        )
         devices = LaneDevices(
             reader=self.reader,
-            camera=self.recording_camera,
-            face=self.templater,
+            chip=steps.chip,
+            portrait=self.templater,
+            face_capture=steps.face_capture,
+            face_verifier=steps.face_verifier,
             matcher=matcher_port if matcher_port is not None else self.matcher.port,
             gate=self.gate_port,
+            fingers=steps.fingers,
         )
-        return LaneService(self.settings, devices, on_step=on_step)
+        return LaneService(settings, devices, on_step=on_step)
 
     def arrive(
         self,
@@ -290,17 +347,37 @@ class Lane:
         walk: bool = True,
         mrz_text: str | None = None,
         portrait: bytes | None = None,
+        chip: ChipProfile | None = None,
+        species: Species = "bona_fide",
+        conditions: tuple[Condition, ...] = (),
+        finger_seed: int | None = None,
     ) -> None:
-        """Face in front of the camera, passport on the reader, walking if let through.
+        """Face in front of the camera, fingers on the glass, passport on the reader.
 
-        ``mrz_text``/``portrait`` replace the traveller's document (raw bytes on the wire).
+        ``mrz_text``/``portrait`` replace the printed page (raw bytes on the wire);
+        the chip is issued for the traveller's MRZ and the portrait unless ``chip`` says
+        otherwise (``ChipProfile(present=False)``: no chip). A portrait that is not
+        a JPEG cannot be personalised into a chip, so then no chip is presented.
         """
-        self.camera.present(decode_image(self.site.face_bytes(traveller.live_image)))
+        photo = decode_image(self.site.face_bytes(traveller.live_image))
+        if traveller.live_image not in self.landmarks:
+            self.landmarks[traveller.live_image] = self.pipeline.detect_subject(photo).landmarks
+        self.camera.present(photo, self.landmarks[traveller.live_image], species=species)
+        if conditions:
+            self.camera.present_conditions(list(conditions))
+        self.scanner.present(traveller.finger_seed if finger_seed is None else finger_seed)
         if walk:
             self.walkers.append(Walker(self.gate))
         if portrait is None:
             portrait = as_jpeg(self.site.face_bytes(traveller.portrait_image))
-        self.reader.present(traveller.mrz_text if mrz_text is None else mrz_text, portrait)
+        mrz = traveller.mrz_text if mrz_text is None else mrz_text
+        profile = traveller.chip if chip is None else chip
+        chip_bytes = b""
+        if portrait[:3] == b"\xff\xd8\xff":  # the chip holds the traveller's true MRZ
+            chip_bytes = chip_bytes_for(
+                traveller.mrz_text, portrait, profile, self.site.issuer, utc_today()
+            )
+        self.reader.present(mrz, portrait, chip_bytes)
 
     def leave(self) -> bool:
         """Stop the walkers; True if any of them walked through."""
@@ -310,6 +387,7 @@ class Lane:
             walked = walked or walker.walked
         self.walkers.clear()
         self.camera.present_nobody()
+        self.scanner.present_nobody()
         return walked
 
 
@@ -335,7 +413,11 @@ def lane_settings(**overrides: object) -> LaneSettings:
 
 
 def make_lane(
-    pipeline: FacePipeline, site: SeededSite, matcher: Matcher, settings: LaneSettings
+    pipeline: FacePipeline,
+    liveness: LivenessCheck,
+    site: SeededSite,
+    matcher: Matcher,
+    settings: LaneSettings,
 ) -> Iterator[Lane]:
     with (
         EmulatedGate(site.settings.micropython) as gate,
@@ -343,13 +425,18 @@ def make_lane(
         EmulatedDocumentReader() as reader,
     ):
         camera = EmulatedCamera(rng_seed=0)
+        scanner = EmulatedFingerprintScanner(subject_seed=0)
         lane = Lane(
             settings=settings,
             site=site,
             reader=reader,
             camera=camera,
             recording_camera=RecordingCamera(camera),
+            scanner=scanner,
+            recording_scanner=RecordingScanner(scanner),
             templater=RecordingTemplater(PipelineTemplater(pipeline)),
+            pipeline=pipeline,
+            liveness=liveness,
             gate=gate,
             gate_port=GateLinkPort(link),
             matcher=matcher,
@@ -361,14 +448,22 @@ def make_lane(
 
 
 @pytest.fixture
-def lane(pipeline: FacePipeline, site: SeededSite, matcher: Matcher) -> Iterator[Lane]:
-    """A fresh gate (real firmware), reader and camera per test."""
-    yield from make_lane(pipeline, site, matcher, lane_settings())
+def lane(
+    pipeline: FacePipeline, liveness: LivenessCheck, site: SeededSite, matcher: Matcher
+) -> Iterator[Lane]:
+    """A fresh gate (real firmware), reader, camera and scanner per test."""
+    yield from make_lane(pipeline, liveness, site, matcher, lane_settings())
 
 
 @pytest.fixture
-def short_window_lane(pipeline: FacePipeline, site: SeededSite, matcher: Matcher) -> Iterator[Lane]:
+def short_window_lane(
+    pipeline: FacePipeline, liveness: LivenessCheck, site: SeededSite, matcher: Matcher
+) -> Iterator[Lane]:
     """Exit window 1.5 s, passage timeout 3 s (the traveller who never walks)."""
     yield from make_lane(
-        pipeline, site, matcher, lane_settings(exit_open_window_ms=1500, passage_timeout_s=3)
+        pipeline,
+        liveness,
+        site,
+        matcher,
+        lane_settings(exit_open_window_ms=1500, passage_timeout_s=3),
     )

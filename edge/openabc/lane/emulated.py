@@ -12,20 +12,27 @@ import io
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from types import TracebackType
 
+import numpy as np
+import numpy.typing as npt
 from PIL import Image
 
 from openabc import topics
 from openabc.config import LaneSettings, OpenAbcSettings
-from openabc.hal.emulated_camera import EmulatedCamera
+from openabc.epassport.emulated_chip import TestIssuer, chip_bytes_for, load_test_issuer
+from openabc.fingerprint.emulated_scanner import EmulatedFingerprintScanner
+from openabc.hal.base import Frame
+from openabc.hal.emulated_camera import Condition, EmulatedCamera
 from openabc.hal.emulated_doc_reader import EmulatedDocumentReader
 from openabc.hal.emulated_gate import EmulatedGate
 from openabc.hal.gate_link import GateLink
 from openabc.hal.images import decode_image
-from openabc.inference.face_pipeline import FacePipeline
+from openabc.inference.face_pipeline import FacePipeline, LivenessCheck
+from openabc.lane.assembly import build_capture_steps, utc_today
 from openabc.lane.face_templater import PipelineTemplater
 from openabc.lane.gate_port import GateLinkPort
 from openabc.lane.matcher_client import MqttMatcherClient
@@ -34,7 +41,9 @@ from openabc.lane.service import LaneDevices, LaneService
 from openabc.messages import Direction, LaneOutcome
 from openabc.mqtt.bus import MqttBus
 from openabc.mqtt.rpc import RpcClient
+from openabc.pad.emulated_attacks import Species
 from openabc.seeding.models import SeedTraveller
+from openabc.seeding.pki import issuer_dir_for
 
 logger = logging.getLogger(__name__)
 
@@ -49,24 +58,50 @@ class EmulatedTraveller:
     """
 
     def __init__(
-        self, reader: EmulatedDocumentReader, camera: EmulatedCamera, gate: EmulatedGate | None,
-        faces_dir: Path,
+        self, reader: EmulatedDocumentReader, camera: EmulatedCamera,
+        scanner: EmulatedFingerprintScanner, gate: EmulatedGate | None, *,
+        faces_dir: Path, issuer: TestIssuer, pipeline: FacePipeline,
     ) -> None:
         self._reader = reader
         self._camera = camera
+        self._scanner = scanner
         self._gate = gate
         self._faces_dir = faces_dir
+        self._issuer = issuer
+        self._pipeline = pipeline
+        self._landmarks: dict[str, npt.NDArray[np.float64]] = {}
         self._walker: threading.Thread | None = None
         self._gone = threading.Event()
 
-    def arrive(self, traveller: SeedTraveller) -> None:
-        portrait = (self._faces_dir / traveller.portrait_image).read_bytes()
-        self._camera.present(decode_image((self._faces_dir / traveller.live_image).read_bytes()))
+    def arrive(
+        self, traveller: SeedTraveller, *, species: Species = "bona_fide",
+        conditions: Sequence[Condition] = (), finger_seed: int | None = None,
+    ) -> None:
+        """Face (or an attack on the camera), fingers, then the passport and its chip.
+
+        ``conditions`` script the first capture attempts (e.g. ``["far"]``);
+        ``finger_seed`` presents someone else's fingers.
+        """
+        photo = decode_image((self._faces_dir / traveller.live_image).read_bytes())
+        self._camera.present(photo, self._landmarks_of(traveller.live_image, photo),
+                             species=species)
+        if conditions:
+            self._camera.present_conditions(list(conditions))
+        self._scanner.present(traveller.finger_seed if finger_seed is None else finger_seed)
         if self._gate is not None:
             self._gone.clear()
             self._walker = threading.Thread(target=self._walk_when_open, daemon=True)
             self._walker.start()
-        self._reader.present(traveller.mrz_text, _as_jpeg(portrait))
+        portrait = _as_jpeg((self._faces_dir / traveller.portrait_image).read_bytes())
+        chip = chip_bytes_for(traveller.mrz_text, portrait, traveller.chip, self._issuer,
+                              utc_today())
+        self._reader.present(traveller.mrz_text, portrait, chip)
+
+    def _landmarks_of(self, name: str, photo: Frame) -> npt.NDArray[np.float64]:
+        """Where the eyes, nose and mouth are in a seed photo (found once, then cached)."""
+        if name not in self._landmarks:
+            self._landmarks[name] = self._pipeline.detect_subject(photo).landmarks
+        return self._landmarks[name]
 
     def leave(self) -> None:
         """The lane is done with this traveller: stop waiting for a door that stays shut."""
@@ -74,6 +109,7 @@ class EmulatedTraveller:
         if self._walker is not None:
             self._walker.join(timeout=WALK_START_TIMEOUT_S + 5)
         self._camera.present_nobody()
+        self._scanner.present_nobody()
 
     def _walk_when_open(self) -> None:
         deadline = time.monotonic() + WALK_START_TIMEOUT_S
@@ -104,12 +140,15 @@ class EmulatedLane:
 
     def __init__(
         self, settings: OpenAbcSettings, lane: LaneSettings, pipeline: FacePipeline, *,
-        rng_seed: int = 0,
+        liveness: LivenessCheck, rng_seed: int = 0,
     ) -> None:
         self.settings = settings
         self.lane = lane
         self._pipeline = pipeline
+        self._liveness = liveness
         self._rng_seed = rng_seed
+        self.guidance_given: list[str] = []
+        """Guidance codes shown to travellers, in order (the kiosk UI renders them)."""
         self._stack = ExitStack()
         self.gate: EmulatedGate | None = None
         self.service: LaneService
@@ -127,6 +166,7 @@ class EmulatedLane:
         link = stack.enter_context(GateLink(port))
         reader = stack.enter_context(EmulatedDocumentReader())
         camera = EmulatedCamera(rng_seed=self._rng_seed)
+        scanner = EmulatedFingerprintScanner(subject_seed=0, capture_seed=self._rng_seed)
         region, kiosk = self.settings.region, self.lane.kiosk_id
         self.bus = stack.enter_context(
             MqttBus(self.settings.broker, client_id=f"openabc-{kiosk}",
@@ -137,16 +177,30 @@ class EmulatedLane:
         matcher = MqttMatcherClient(self.rpc, region=region, kiosk_id=kiosk,
                                     lane_id=self.lane.lane_id,
                                     direction=Direction(self.lane.direction))
-        devices = LaneDevices(reader=reader, camera=camera, face=PipelineTemplater(self._pipeline),
-                              matcher=matcher, gate=GateLinkPort(link))
+        steps = build_capture_steps(
+            self.settings, self.lane, pipeline=self._pipeline, liveness=self._liveness,
+            camera=camera, scanner=scanner, guidance=self.guidance_given.append,
+        )
+        devices = LaneDevices(
+            reader=reader, chip=steps.chip, portrait=PipelineTemplater(self._pipeline),
+            face_capture=steps.face_capture, face_verifier=steps.face_verifier,
+            matcher=matcher, gate=GateLinkPort(link), fingers=steps.fingers,
+        )
         self.service = LaneService(self.lane, devices)
-        self.traveller = EmulatedTraveller(reader, camera, self.gate,
-                                           self.settings.seeds_dir / "faces")
+        self.traveller = EmulatedTraveller(
+            reader, camera, scanner, self.gate, faces_dir=self.settings.seeds_dir / "faces",
+            issuer=load_test_issuer(issuer_dir_for(self.settings.trust)),
+            pipeline=self._pipeline,
+        )
         return self
 
-    def serve(self, traveller: SeedTraveller) -> TravellerOutcome:
+    def serve(
+        self, traveller: SeedTraveller, *, species: Species = "bona_fide",
+        conditions: Sequence[Condition] = (), finger_seed: int | None = None,
+    ) -> TravellerOutcome:
         """One traveller arrives, is processed, and leaves; the outcome is published."""
-        self.traveller.arrive(traveller)
+        self.traveller.arrive(traveller, species=species, conditions=conditions,
+                              finger_seed=finger_seed)
         try:
             outcome = self.service.process_traveller(document_timeout=10.0)
         finally:

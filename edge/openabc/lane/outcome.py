@@ -11,7 +11,11 @@ from openabc.messages import Decision
 
 
 class LaneReason(StrEnum):
-    """Why the kiosk itself refers a traveller before or after asking the matcher."""
+    """Why the kiosk itself refers a traveller before or after asking the matcher.
+
+    Passive-authentication reasons (``ds_expired``, ``dg_hash_mismatch:DG2``...)
+    come from ``openabc.epassport.errors`` and are passed through unchanged.
+    """
 
     DOCUMENT_UNREADABLE = "document_unreadable"
     MRZ_INVALID = "mrz_invalid"
@@ -19,6 +23,14 @@ class LaneReason(StrEnum):
     PORTRAIT_UNUSABLE = "portrait_unusable"
     NO_LIVE_FACE = "no_live_face"
     CAMERA_FAULT = "camera_fault"
+    FACE_QUALITY_INSUFFICIENT = "face_quality_insufficient"
+    PRESENTATION_ATTACK = "presentation_attack"
+    FACE_MODEL_ERROR = "face_model_error"
+    FACE_MISMATCH = "face_mismatch"
+    """Live face against the authenticated chip portrait, on the kiosk."""
+    FINGER_QUALITY_INSUFFICIENT = "finger_quality_insufficient"
+    FINGER_NOT_PRESENTED = "finger_not_presented"
+    FINGER_SCANNER_FAULT = "finger_scanner_fault"
     MATCHER_TIMEOUT = "matcher_timeout"
     MATCHER_ERROR = "matcher_error"
     GATE_FAULT = "gate_fault"

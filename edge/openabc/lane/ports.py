@@ -7,10 +7,11 @@ double: it only sees these protocols.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from openabc.hal.base import DocumentScan
 from openabc.messages import (
     CrossingAck,
     FaceTemplate,
@@ -18,6 +19,9 @@ from openabc.messages import (
     MatchResponse,
     TravelDocument,
 )
+
+if TYPE_CHECKING:
+    from openabc.lane.face_capture import LiveFace
 
 
 class FaceTemplater(Protocol):
@@ -63,4 +67,31 @@ class MatcherPort(Protocol):
         self, *, transaction_id: str, crossed: bool, crossed_at: float, timeout: float
     ) -> CrossingAck:
         """Tell the matcher the traveller crossed; raises unless acknowledged."""
+        ...
+
+
+class ChipVerifier(Protocol):
+    """Passive authentication of the document chip (``lane.chip_check.ChipCheck``)."""
+
+    def verify(self, scan: DocumentScan, printed_mrz: str) -> bytes | None:
+        """The authenticated DG2 portrait JPEG; None when no chip is required and none came.
+
+        Raises ``Referral`` with the precise reasons otherwise.
+        """
+        ...
+
+
+class LiveFaceCapture(Protocol):
+    """Camera capture until quality passes, PAD veto, embed (``lane.face_capture``)."""
+
+    def capture(self, session_images: list[np.ndarray]) -> LiveFace:
+        """Append every frame to ``session_images``; raise ``Referral`` on failure."""
+        ...
+
+
+class FingerCapturePort(Protocol):
+    """Four-finger slap capture and templating (``lane.finger_capture``)."""
+
+    def capture(self, session_images: list[np.ndarray]) -> tuple[FingerprintTemplate, ...]:
+        """Append every image to ``session_images``; raise ``Referral`` on failure."""
         ...

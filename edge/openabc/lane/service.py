@@ -1,4 +1,5 @@
-"""One lane: document → MRZ → face templates → matcher → gate → EES record.
+"""One lane: document → MRZ → chip → face (quality, PAD, 1:1 with the chip) → fingers
+→ matcher → gate → EES record.
 
 The procedure is a straight list of steps. Every failure path ends in a
 referral with the exit left shut: the only route to ``open_exit`` is an
@@ -15,23 +16,39 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import numpy as np
 
 from openabc.config import LaneSettings
-from openabc.hal.base import Camera, DocumentReader
+from openabc.hal.base import DocumentReader, DocumentScan
 from openabc.hal.device_errors import DeviceError, DeviceTimeout
 from openabc.hal.images import decode_image
 from openabc.inference.face_errors import FaceCaptureError
 from openabc.lane.crossings import PendingCrossings
+from openabc.lane.face_verification import FaceVerifier
 from openabc.lane.outcome import LaneReason, TravellerOutcome, session_tag
-from openabc.lane.ports import FaceTemplater, GatePort, MatcherPort
+from openabc.lane.ports import (
+    ChipVerifier,
+    FaceTemplater,
+    FingerCapturePort,
+    GatePort,
+    LiveFaceCapture,
+    MatcherPort,
+)
 from openabc.lane.referral import Referral
 from openabc.lane.steps import LaneStep
-from openabc.messages import Decision, FaceTemplate, MatchResponse, TravelDocument
+from openabc.messages import (
+    Decision,
+    FaceTemplate,
+    FingerprintTemplate,
+    MatchResponse,
+    TravelDocument,
+)
 from openabc.mrz import MrzFormatError, parse_mrz
 
 logger = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -51,10 +68,14 @@ class LaneDevices:
     """The peripherals and services one lane drives (injected, never built here)."""
 
     reader: DocumentReader
-    camera: Camera
-    face: FaceTemplater
+    chip: ChipVerifier
+    portrait: FaceTemplater
+    face_capture: LiveFaceCapture
+    face_verifier: FaceVerifier
     matcher: MatcherPort
     gate: GatePort
+    fingers: FingerCapturePort | None = None
+    """None on a lane configured without a fingerprint scanner (face only)."""
 
 
 class LaneService:
@@ -104,8 +125,12 @@ class LaneService:
             if not self.open_for_travellers:
                 raise Referral(LaneReason.LANE_CLOSED)
             document = self._validate_document(scan.mrz_text)
-            portrait, live = self._face_templates(scan.portrait_jpeg, capture, timings)
-            response = self._decide(document, live, portrait, timings)
+            portrait_jpeg = self._timed("chip_check", timings, self._check_chip, scan)
+            portrait = self._portrait_template(portrait_jpeg, capture, timings)
+            live = self._live_face(capture, timings)
+            self._timed("face_verify", timings, self._devices.face_verifier.verify, live, portrait)
+            fingers = self._fingers(capture, timings)
+            response = self._decide(document, live, portrait, fingers, timings)
         except Referral as referral:
             timings["document_to_decision"] = _ms_since(started)
             return self._refer(session, referral.reasons, timings)
@@ -132,10 +157,15 @@ class LaneService:
             raise Referral(LaneReason.DOCUMENT_EXPIRED)
         return mrz.to_travel_document()
 
-    def _face_templates(
+    def _check_chip(self, scan: DocumentScan) -> bytes:
+        """The portrait to compare with: the chip's when authenticated, else the printed one."""
+        self._enter(LaneStep.CHECKING_CHIP)
+        chip_portrait = self._devices.chip.verify(scan, scan.mrz_text)
+        return scan.portrait_jpeg if chip_portrait is None else chip_portrait
+
+    def _portrait_template(
         self, portrait_jpeg: bytes, capture: _Capture, timings: dict[str, float]
-    ) -> tuple[FaceTemplate, FaceTemplate]:
-        """Template of the document portrait and the best live frame."""
+    ) -> FaceTemplate:
         self._enter(LaneStep.CAPTURING_FACE)
         try:
             portrait_image = decode_image(portrait_jpeg)
@@ -144,32 +174,45 @@ class LaneService:
         capture.images.append(portrait_image)
         started = time.perf_counter()
         try:
-            portrait, _ = self._devices.face.template(portrait_image)
+            portrait, _ = self._devices.portrait.template(portrait_image)
         except FaceCaptureError as err:
             raise Referral(LaneReason.PORTRAIT_UNUSABLE) from err
-        timings["face_template"] = _ms_since(started)
+        timings["portrait_template"] = _ms_since(started)
+        return portrait
+
+    def _live_face(self, capture: _Capture, timings: dict[str, float]) -> FaceTemplate:
+        """Quality-checked, PAD-checked live template (``Referral`` otherwise)."""
+        started = time.perf_counter()
         try:
-            frames = self._devices.camera.capture(self._settings.capture_frames, timeout=5.0)
-        except DeviceError as err:
-            raise Referral(LaneReason.CAMERA_FAULT) from err
-        capture.images.extend(frames)
-        best: tuple[FaceTemplate, float] | None = None
-        for frame in frames:
-            try:
-                candidate = self._devices.face.template(frame)
-            except FaceCaptureError:
-                continue
-            if best is None or candidate[1] > best[1]:
-                best = candidate
-        if best is None:
-            raise Referral(LaneReason.NO_LIVE_FACE)
-        return portrait, best[0]
+            live = self._devices.face_capture.capture(capture.images)
+        finally:
+            timings["face_capture"] = _ms_since(started)
+        timings.update({f"face.{stage}": ms for stage, ms in live.stage_ms.items()})
+        timings["face_attempts"] = float(live.attempts)
+        return live.template
+
+    def _fingers(
+        self, capture: _Capture, timings: dict[str, float]
+    ) -> tuple[FingerprintTemplate, ...]:
+        if self._devices.fingers is None:
+            return ()
+        self._enter(LaneStep.CAPTURING_FINGERS)
+        return self._timed("finger_capture", timings, self._devices.fingers.capture, capture.images)
+
+    @staticmethod
+    def _timed(name: str, timings: dict[str, float], step: Callable[..., _T], *args: Any) -> _T:
+        started = time.perf_counter()
+        try:
+            return step(*args)
+        finally:
+            timings[name] = _ms_since(started)
 
     def _decide(
         self,
         document: TravelDocument,
         live: FaceTemplate,
         portrait: FaceTemplate,
+        fingers: tuple[FingerprintTemplate, ...],
         timings: dict[str, float],
     ) -> MatchResponse:
         self._enter(LaneStep.AWAITING_DECISION)
@@ -179,6 +222,7 @@ class LaneService:
                 document=document,
                 live_face=live,
                 portrait_face=portrait,
+                fingers=fingers,
                 timeout=self._settings.decision_timeout_s,
             )
         except TimeoutError as err:
