@@ -101,7 +101,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--frames", type=int, default=6)
-    ap.add_argument("--pad", choices=("handcrafted", "onnx"), default="handcrafted")
+    ap.add_argument("--pad", choices=("handcrafted", "onnx"), default="onnx",
+                    help="onnx: the fused detector the lane uses (default)")
     args = ap.parse_args()
     frames = attempt_frames(args.frames)
     results = {threads: bench_threads(threads, args.runs, frames, args.pad) for threads in (1, 2)}

@@ -62,6 +62,9 @@ class OnnxRunner(Runner):
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+        # Idle worker threads must not spin: on a 2-core kiosk they would steal the core
+        # the camera, PAD and numpy stages need between model calls.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         providers = select_providers(list(ort.get_available_providers()))
         try:
             self._session = ort.InferenceSession(
