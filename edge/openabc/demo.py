@@ -162,10 +162,13 @@ def _print_summary(served: list[Served], *, interrupted: bool) -> None:
           f"{expected}/{len(served)} as expected")
     for key, label in (
         ("document_to_decision", "document → decision"),
-        ("face_template", "face template (portrait)"),
+        ("chip_check", "chip passive authentication"),
+        ("portrait_template", "chip portrait template"),
+        ("face_capture", "live face capture + PAD"),
+        ("finger_capture", "four-finger slap"),
         ("decision_round_trip", "matcher round trip"),
     ):
         values = [s.outcome.timings_ms[key] for s in served if key in s.outcome.timings_ms]
         if values:
-            print(f"{label:<26} p50 {_percentile(values, 50):7.1f} ms   "
+            print(f"{label:<28} p50 {_percentile(values, 50):7.1f} ms   "
                   f"p95 {_percentile(values, 95):7.1f} ms   (n={len(values)})")
