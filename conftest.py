@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from openabc.config import BrokerSettings
+from openabc.fingerprint.extractor import ExtractorUnavailable, MinutiaeExtractor
 from openabc.mqtt.broker import MosquittoBroker, find_mosquitto
 from openabc.mqtt.errors import BrokerNotFoundError
 from openabc.runtime.postgres import PostgresNotFoundError, PostgresServer
@@ -56,3 +57,14 @@ def postgres() -> Iterator[PostgresServer]:
         pytest.skip(f"PostgreSQL server not installed: {err}")
     with server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def extractor() -> MinutiaeExtractor:
+    """The NBIS minutiae extractor; ``make setup`` builds it, and under CI its absence fails."""
+    try:
+        return MinutiaeExtractor()
+    except ExtractorUnavailable as exc:
+        if os.environ.get("CI") == "true":
+            raise
+        pytest.skip(f"afis native library not built: {exc}")

@@ -6,13 +6,11 @@ ones ~70-80 on the emulator, so a bar of 60 separates them.
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 
 from openabc.fingerprint.emulated_scanner import EmulatedFingerprintScanner
-from openabc.fingerprint.extractor import ExtractorUnavailable, MinutiaeExtractor
+from openabc.fingerprint.extractor import MinutiaeExtractor
 from openabc.fingerprint.types import Finger
 from openabc.fingerprint.wire import from_message
 from openabc.lane.finger_capture import (
@@ -30,14 +28,6 @@ SUBJECT = 4242
 RING_LITTLE = (Finger.RIGHT_RING, Finger.RIGHT_LITTLE)
 
 
-@pytest.fixture(scope="module")
-def extractor() -> MinutiaeExtractor:
-    try:
-        return MinutiaeExtractor()
-    except ExtractorUnavailable as exc:
-        if os.environ.get("CI") == "true":
-            raise
-        pytest.skip(f"afis native library not built: {exc}")
 
 
 def _capture(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import functools
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +18,7 @@ import pytest
 from matcher_fixtures import NOW, TEMPLATE_MODEL, TODAY, Seeded, make_crossing, make_request
 
 from openabc.fingerprint.emulated_scanner import EmulatedFingerprintScanner
-from openabc.fingerprint.extractor import ExtractorUnavailable, FingerTemplate, MinutiaeExtractor
+from openabc.fingerprint.extractor import FingerTemplate, MinutiaeExtractor
 from openabc.fingerprint.slap_pipeline import process_slap
 from openabc.fingerprint.types import Finger, Hand
 from openabc.fingerprint.wire import from_message, to_message
@@ -54,14 +53,6 @@ A, B, C = 700_001, 700_002, 700_003
 """Synthetic subjects shared by the tests (masters and captures are cached)."""
 
 
-@pytest.fixture(scope="module")
-def extractor() -> MinutiaeExtractor:
-    try:
-        return MinutiaeExtractor()
-    except ExtractorUnavailable as exc:
-        if os.environ.get("CI") == "true":
-            raise
-        pytest.skip(f"afis native library not built: {exc}")
 
 
 @functools.cache

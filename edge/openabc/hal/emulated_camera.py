@@ -30,6 +30,7 @@ from PIL import Image, ImageFilter
 from openabc.hal.base import Frame
 from openabc.hal.device_errors import DeviceTimeout
 from openabc.hal.images import decode_image
+from openabc.hal.resample import bilinear_sample
 from openabc.inference.quality import FRONTAL_NOSE, NOSE_DEPTH
 from openabc.pad.emulated_attacks import Species, generate_sequence
 
@@ -291,13 +292,7 @@ def _bilinear(
     """Sample ``img`` at (xs, ys); outside the photo is the wall."""
     h, w = img.shape[:2]
     inside = (xs >= 0) & (xs <= w - 1) & (ys >= 0) & (ys <= h - 1)
-    x0 = np.clip(np.floor(xs).astype(np.int64), 0, w - 2)
-    y0 = np.clip(np.floor(ys).astype(np.int64), 0, h - 2)
-    fx = np.clip(xs - x0, 0.0, 1.0)[..., None]
-    fy = np.clip(ys - y0, 0.0, 1.0)[..., None]
-    top = img[y0, x0] * (1 - fx) + img[y0, x0 + 1] * fx
-    bottom = img[y0 + 1, x0] * (1 - fx) + img[y0 + 1, x0 + 1] * fx
-    out = np.where(inside[..., None], top * (1 - fy) + bottom * fy, _BACKGROUND)
+    out = np.where(inside[..., None], bilinear_sample(img, xs, ys), _BACKGROUND)
     return np.clip(np.rint(out), 0, 255).astype(np.uint8)
 
 

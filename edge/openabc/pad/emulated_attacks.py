@@ -18,6 +18,8 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
+from openabc.hal.resample import bilinear_sample
+
 Species = Literal["bona_fide", "print", "screen"]
 SPECIES: tuple[Species, ...] = ("bona_fide", "print", "screen")
 FRAME_W, FRAME_H = 640, 480
@@ -58,7 +60,7 @@ def generate_sequence(
         shown = _banding(scene, rng) if species == "screen" else scene
         if index == blink_at:
             shown = _blink(shown, lm, ied)
-        frame = _sample(shown, xs, ys)
+        frame = bilinear_sample(shown, xs, ys)
         out.append(_camera(frame, rng))
     return out
 
@@ -158,19 +160,6 @@ def _rigid_motion(
     return (cos * u + sin * v + c[0]).astype(np.float32), (-sin * u + cos * v + c[1]).astype(
         np.float32
     )
-
-
-def _sample(img: FloatImage, xs: FloatImage, ys: FloatImage) -> FloatImage:
-    """Bilinear lookup of img at (xs, ys); outside is the wall."""
-    h, w = img.shape[:2]
-    x0 = np.clip(np.floor(xs).astype(np.int64), 0, w - 2)
-    y0 = np.clip(np.floor(ys).astype(np.int64), 0, h - 2)
-    fx = np.clip(xs - x0, 0.0, 1.0)[..., None]
-    fy = np.clip(ys - y0, 0.0, 1.0)[..., None]
-    top = img[y0, x0] * (1 - fx) + img[y0, x0 + 1] * fx
-    bottom = img[y0 + 1, x0] * (1 - fx) + img[y0 + 1, x0 + 1] * fx
-    out: FloatImage = (top * (1 - fy) + bottom * fy).astype(np.float32)
-    return out
 
 
 def _blink(frame: FloatImage, lm: npt.NDArray[np.float64], ied: float) -> FloatImage:
