@@ -19,7 +19,9 @@ from hil_site import Site
 from openabc.composition import face_pipeline, liveness_check, seed_matcher
 from openabc.config import BrokerSettings, LaneSettings, OpenAbcSettings, TrustSettings
 from openabc.inference.face_pipeline import FacePipeline, LivenessCheck
-from openabc.mqtt.broker import MosquittoBroker
+from openabc.matcher.api_tokens import add_api_token
+from openabc.matcher.portal import Profile
+from openabc.mqtt.broker import MosquittoBroker, free_port
 from openabc.runtime.processes import ServiceProcess, wait_matcher_online, write_settings
 from openabc.seeding.models import load_population
 
@@ -74,13 +76,19 @@ def site(
         lanes=(LaneSettings(kiosk_id="kiosk-h1", lane_id="lane-h1", gate_port=gate_port,
                             decision_timeout_s=3.0, passage_timeout_s=8.0),),
     ).model_copy(update={"matcher": OpenAbcSettings().matcher.model_copy(
-        update={"database": workdir / "matcher.sqlite3"})})
+        update={"database": workdir / "matcher.sqlite3", "api_port": free_port(),
+                "api_tokens": workdir / "api-tokens.json"})})
     seed_matcher(settings, filler=500, seed=20260101)
+    tokens = {
+        profile.value: add_api_token(settings.matcher.api_tokens, caller_id=f"hil-{profile.value}",
+                                     profile=profile)
+        for profile in (Profile.BORDER_GUARD, Profile.KIOSK)
+    }
     config = write_settings(settings, workdir / "settings.yaml")
     matcher = ServiceProcess("matcher", config, workdir / "matcher.log")
     matcher.start()
     try:
         wait_matcher_online(settings, matcher)
-        yield Site(settings, load_population(seeds / "population.json"), matcher, workdir)
+        yield Site(settings, load_population(seeds / "population.json"), matcher, workdir, tokens)
     finally:
         matcher.stop()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from openabc.config import OpenAbcSettings
@@ -20,3 +20,9 @@ class Site:
     population: Population
     matcher: ServiceProcess
     workdir: Path
+    api_tokens: dict[str, str] = field(default_factory=dict)
+    """Bearer token per matcher-API profile (``border_guard``, ``kiosk``)."""
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.settings.matcher.api_host}:{self.settings.matcher.api_port}"

@@ -57,6 +57,21 @@ def _cmd_matcher(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_api_token(args: argparse.Namespace) -> int:
+    from openabc.matcher.api_tokens import TokenFileError, add_api_token
+    from openabc.matcher.portal import Profile
+
+    path = _settings(args).matcher.api_tokens
+    try:
+        token = add_api_token(path, caller_id=args.caller_id, profile=Profile(args.profile))
+    except (TokenFileError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(f"token for {args.caller_id} ({args.profile}), shown once; stored in {path}:")
+    print(token)
+    return 0
+
+
 def _cmd_lane(args: argparse.Namespace) -> int:
     from openabc.composition import serve_emulated_lane
 
@@ -105,6 +120,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     matcher = sub.add_parser("matcher", help="run a regional matcher worker")
     matcher.set_defaults(func=_cmd_matcher)
+
+    token = sub.add_parser("api-token", help="create a bearer token for a guard tool")
+    token.add_argument("--caller-id", required=True, help="officer or tool the token is for")
+    token.add_argument("--profile", choices=["border_guard", "kiosk"], default="border_guard")
+    token.set_defaults(func=_cmd_api_token)
 
     lane = sub.add_parser("lane", help="run one lane with emulated devices")
     lane.add_argument("--lane", default="lane-1", help="lane id from the settings")

@@ -83,6 +83,14 @@ class MatcherSettings(SettingsModel):
         pattern=r"^(postgres(ql)?://|\s*[A-Za-z_]+\s*=)",
     )
     identity_search_distance: Annotated[float, Field(gt=0, le=2)] = 0.5
+    api_host: str = Field("127.0.0.1", title="Address of the guard-tool HTTP API")
+    api_port: Annotated[int, Field(ge=1, le=65535)] | None = Field(
+        None, title="Port of the guard-tool HTTP API", description="None: no HTTP API"
+    )
+    api_tokens: Path = Field(
+        REPO_ROOT / "var" / "matcher-api-tokens.json",
+        title="Bearer tokens of the guard tools (mode 0600, written by `openabc api-token`)",
+    )
 
     @property
     def store(self) -> Path | str:

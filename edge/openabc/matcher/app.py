@@ -13,6 +13,7 @@ from pathlib import Path
 
 from openabc import topics
 from openabc.config import OpenAbcSettings
+from openabc.matcher.api_server import serving_api
 from openabc.matcher.gallery import open_gallery
 from openabc.matcher.idempotency import ReplyTable
 from openabc.matcher.mqtt_adapter import MatcherMqttAdapter
@@ -58,7 +59,11 @@ def run_matcher(
     """Serve match requests and crossing reports until ``stop`` is set."""
     worker = settings.matcher.worker_id
     database = settings.matcher.store
-    with closing(MatcherStore(database)) as store, closing(ReplyTable(database, worker)) as replies:
+    with (
+        closing(MatcherStore(database)) as store,
+        closing(ReplyTable(database, worker)) as replies,
+        serving_api(settings.matcher),
+    ):
         service = build_service(settings, store, template_model)
         bus = MqttBus(
             settings.broker,
