@@ -1,5 +1,12 @@
 """Decisions per second through MQTT: 8 kiosks against 1, 2 and 3 matcher workers.
 
+``--store sqlite postgres`` runs every worker count on both engines in the
+same session (interleaved), PostgreSQL on a throwaway local server
+(``PostgresServer``) with one fresh database per run. That server runs with
+fsync off while SQLite fsyncs the store's commits, so PostgreSQL's commits
+here cost less than on a production server: read its numbers as the
+protocol's and the pool's cost, not the disk's.
+
 Everything is real except the face templates (seeded with the fake templater,
 so no model is loaded): a Mosquitto child, ``openabc matcher`` worker
 processes on one SQLite store behind the shared subscription, and 8 kiosk
@@ -14,11 +21,13 @@ each other and CPU per decision grows with the worker count. ``--blas-threads``
 sets OPENBLAS_NUM_THREADS/OMP_NUM_THREADS for the workers (0: library default).
 
 Run: .venv/bin/python bench/bench_decisions.py [--seconds 10] [--filler 2000]
+     [--store sqlite postgres] [--workers 1 2 3]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import multiprocessing as mp
 import os
 import statistics
@@ -27,12 +36,17 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
+
 from openabc import topics
 from openabc.config import BrokerSettings, MatcherSettings, OpenAbcSettings
 from openabc.lane.matcher_client import MqttMatcherClient
 from openabc.mqtt.broker import MosquittoBroker
 from openabc.mqtt.bus import MqttBus
 from openabc.mqtt.rpc import RpcClient
+from openabc.runtime.postgres import PostgresServer
 from openabc.runtime.processes import ServiceProcess, wait_matcher_online, write_settings
 from openabc.seeding.cli import run_seed
 from openabc.seeding.fakes import fake_template_for_image
@@ -117,14 +131,33 @@ def _cpu_s(processes: list[ServiceProcess]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def _matcher_settings(
+    workers: int, workdir: Path, postgres: PostgresServer | None
+) -> MatcherSettings:
+    """A fresh SQLite file, or a fresh database on ``postgres``."""
+    sqlite = workdir / f"matcher-{workers}.sqlite3"
+    if postgres is None:
+        return MatcherSettings(database=sqlite)
+    name = f"bench_{workdir.name}".lower()
+    with psycopg.connect(postgres.dsn, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return MatcherSettings(database=sqlite, database_url=make_conninfo(postgres.dsn, dbname=name))
+
+
 def run(
-    workers: int, seconds: float, filler: int, broker: BrokerSettings, workdir: Path
+    workers: int,
+    seconds: float,
+    filler: int,
+    broker: BrokerSettings,
+    workdir: Path,
+    postgres: PostgresServer | None = None,
 ) -> dict[str, float]:
+    workdir.mkdir(parents=True, exist_ok=True)
     settings = OpenAbcSettings(
         region=f"bench{workers}",
         broker=broker,
         seeds_dir=workdir / "seeds",
-        matcher=MatcherSettings(database=workdir / f"matcher-{workers}.sqlite3"),
+        matcher=_matcher_settings(workers, workdir, postgres),
     )
     run_seed(settings, template_for_image=fake_template_for_image, filler=filler, seed=20260101)
     processes = _start_workers(settings, workers, workdir)
@@ -156,9 +189,9 @@ def run(
     }
 
 
-def _print(row: dict[str, float], baseline: float) -> None:
+def _print(store: str, row: dict[str, float], baseline: float) -> None:
     print(
-        f"{row['workers']:>7.0f} {row['decisions']:>9.0f} {row['per_s']:>7.1f} "
+        f"{store:>8} {row['workers']:>7.0f} {row['decisions']:>9.0f} {row['per_s']:>7.1f} "
         f"{row['per_s'] / baseline:>6.2f}x {row['p50_ms']:>7.1f} {row['p95_ms']:>7.1f} "
         f"{row['failures']:>6.0f} {row['resends']:>6.0f} "
         f"{row['worker_cpu_ms']:>10.2f} {row['kiosk_cpu_ms']:>10.2f}"
@@ -166,7 +199,7 @@ def _print(row: dict[str, float], baseline: float) -> None:
 
 
 HEADER = (
-    f"{'workers':>7} {'decisions':>9} {'per s':>7} {'vs base':>7} {'p50 ms':>7} "
+    f"{'store':>8} {'workers':>7} {'decisions':>9} {'per s':>7} {'vs base':>7} {'p50 ms':>7} "
     f"{'p95 ms':>7} {'failed':>6} {'resent':>6} {'worker cpu':>10} {'kiosk cpu':>10}"
 )
 
@@ -178,6 +211,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--rounds", type=int, default=3, help="interleaved repetitions")
     parser.add_argument("--blas-threads", type=int, default=1, help="per worker; 0: default")
+    parser.add_argument(
+        "--store", nargs="+", choices=["sqlite", "postgres"], default=["sqlite"],
+        help="engines to run (postgres: a throwaway local PostgresServer)",
+    )
     args = parser.parse_args()
     if args.blas_threads > 0:  # inherited by the worker processes started below
         os.environ["OPENBLAS_NUM_THREADS"] = os.environ["OMP_NUM_THREADS"] = str(args.blas_threads)
@@ -185,25 +222,30 @@ def main() -> None:
         f"{KIOSKS} kiosk processes, closed loop, {args.seconds:.0f} s per run, "
         f"gallery filler {args.filler}, BLAS threads per worker {args.blas_threads or 'default'}, "
         f"{os.cpu_count()} CPUs shared by all processes; "
-        "cpu = CPU ms per decision, all workers / all kiosks"
+        "cpu = CPU ms per decision, all workers / all kiosks; "
+        f"baseline: {args.store[0]} with {args.workers[0]} worker"
     )
-    rows: dict[int, list[dict[str, float]]] = {n: [] for n in args.workers}
-    with MosquittoBroker() as broker, tempfile.TemporaryDirectory() as tmp:
+    runs = [(store, n) for n in args.workers for store in args.store]
+    rows: dict[tuple[str, int], list[dict[str, float]]] = {key: [] for key in runs}
+    with contextlib.ExitStack() as stack:
+        broker = stack.enter_context(MosquittoBroker())
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        postgres = stack.enter_context(PostgresServer()) if "postgres" in args.store else None
         settings = BrokerSettings(host=broker.host, port=broker.port)
         for round_ in range(args.rounds):
             print(f"round {round_ + 1}\n{HEADER}")
-            for n in args.workers:  # interleaved so load from elsewhere hits all alike
-                rows[n].append(
-                    run(n, args.seconds, args.filler, settings, Path(tmp) / f"r{round_}w{n}")
-                )
-                _print(rows[n][-1], rows[args.workers[0]][-1]["per_s"])
+            for store, n in runs:  # interleaved so load from elsewhere hits all alike
+                server = postgres if store == "postgres" else None
+                workdir = tmp / f"r{round_}w{n}{store}"
+                rows[store, n].append(run(n, args.seconds, args.filler, settings, workdir, server))
+                _print(store, rows[store, n][-1], rows[runs[0]][-1]["per_s"])
     medians = {
-        n: {key: statistics.median(r[key] for r in runs) for key in runs[0]}
-        for n, runs in rows.items()
+        key: {field: statistics.median(r[field] for r in results) for field in results[0]}
+        for key, results in rows.items()
     }
-    print(f"median of {args.rounds} rounds (baseline: {args.workers[0]} worker)\n{HEADER}")
-    for n in args.workers:
-        _print(medians[n], medians[args.workers[0]]["per_s"])
+    print(f"median of {args.rounds} rounds\n{HEADER}")
+    for key in runs:
+        _print(key[0], medians[key], medians[runs[0]]["per_s"])
 
 
 if __name__ == "__main__":

@@ -35,7 +35,10 @@ def serving_api(settings: MatcherSettings) -> Iterator[int | None]:
     with closing(MatcherStore(settings.store)) as store:
         app = create_matcher_api(store, officers=officers)
         config = uvicorn.Config(
-            app, host=settings.api_host, port=settings.api_port, log_level="warning",
+            app,
+            host=settings.api_host,
+            port=settings.api_port,
+            log_level="warning",
             access_log=False,  # request lines would carry document queries
         )
         server = uvicorn.Server(config)
@@ -50,8 +53,9 @@ def serving_api(settings: MatcherSettings) -> Iterator[int | None]:
                 f"matcher API did not start on {settings.api_host}:{settings.api_port} "
                 "(port in use?)"
             )
-        logger.info("matcher API on %s:%d (%d tokens)", settings.api_host, settings.api_port,
-                    len(officers))
+        logger.info(
+            "matcher API on %s:%d (%d tokens)", settings.api_host, settings.api_port, len(officers)
+        )
         try:
             yield settings.api_port
         finally:

@@ -16,6 +16,13 @@ schema and the same statements:
   as SQLite does. Transactions stay READ COMMITTED so every statement after
   the lock sees what the previous holder committed (REPEATABLE READ would pin
   a snapshot taken before the lock was granted).
+
+Both facades are safe to share between threads (the MQTT dispatch thread and
+the guard API's thread use one store): SQLite serialises them on its single
+connection, PostgreSQL lends each thread a connection of a pool, and a
+transaction's statements always run on the connection that opened it. A
+statement outside a transaction returns its rows already fetched
+(``Rows``), so no cursor outlives the connection it was lent.
 """
 
 from __future__ import annotations
@@ -42,6 +49,16 @@ _PLACEHOLDER_OR_QUOTED = re.compile(r"'(?:[^']|'')*'|\"[^\"]*\"|[?%]")
 _LIBPQ_DSN = re.compile(r"^\s*[A-Za-z_]+\s*=")
 
 
+class DatabaseUnavailable(ConnectionError):  # noqa: N818 - reads as what happened
+    """The database could not be reached, or the connection broke mid-request.
+
+    The request fails (a match is referred, a crossing report gets an error
+    reply so the kiosk resends it); the next request reconnects. A failed
+    ``COMMIT`` may or may not have been applied, which is why every write the
+    kiosk can resend is idempotent.
+    """
+
+
 class Dialect(StrEnum):
     SQLITE = "sqlite"
     POSTGRES = "postgres"
@@ -58,6 +75,29 @@ class Cursor(Protocol):
     def fetchall(self) -> list[Any]: ...
 
     def __iter__(self) -> Iterator[Any]: ...
+
+
+class Rows:
+    """A statement's outcome fetched up front, usable after its connection went back."""
+
+    def __init__(self, rowcount: int, rows: list[Any]) -> None:
+        self.rowcount = rowcount
+        self._rows = rows
+        self._next = 0
+
+    def fetchone(self) -> Any:
+        if self._next >= len(self._rows):
+            return None
+        self._next += 1
+        return self._rows[self._next - 1]
+
+    def fetchall(self) -> list[Any]:
+        rest = self._rows[self._next :]
+        self._next = len(self._rows)
+        return rest
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.fetchall())
 
 
 class Database(Protocol):
@@ -123,20 +163,35 @@ def statements(script: str) -> list[str]:
     return [s.strip() for s in script.split(";") if s.strip()]
 
 
+DEFAULT_POOL_SIZE = 4
+"""PostgreSQL connections per opened database: the MQTT thread, the API thread, spares."""
+DEFAULT_ACQUIRE_TIMEOUT_S = 2.0
+"""Longest a statement waits for a PostgreSQL connection (well inside a kiosk's 5 s decision)."""
+
+
 def open_database(
-    target: DatabaseTarget, *, lock: str = "matcher", durable: bool = True
+    target: DatabaseTarget,
+    *,
+    lock: str = "matcher",
+    durable: bool = True,
+    pool_size: int = DEFAULT_POOL_SIZE,
+    acquire_timeout_s: float = DEFAULT_ACQUIRE_TIMEOUT_S,
 ) -> Database:
     """Connect to ``target``.
 
     ``lock`` names the PostgreSQL advisory lock this connection's
     transactions take (one name per set of tables that must be written one
     transaction at a time); ``durable=False`` trades SQLite's fsync per commit
-    for ``synchronous=NORMAL`` (see ``idempotency``).
+    for ``synchronous=NORMAL`` (see ``idempotency``). ``pool_size`` and
+    ``acquire_timeout_s`` size PostgreSQL's connection pool and bound how long
+    a request waits for it (then ``DatabaseUnavailable``); SQLite ignores them.
     """
     if is_postgres(target):
         from openabc.matcher.db_postgres import PostgresDatabase
 
-        return PostgresDatabase(str(target), lock=lock)
+        return PostgresDatabase(
+            str(target), lock=lock, pool_size=pool_size, acquire_timeout_s=acquire_timeout_s
+        )
     from openabc.matcher.db_sqlite import SqliteDatabase
 
     return SqliteDatabase(target, durable=durable)

@@ -4,6 +4,9 @@ Production points the matcher at a managed PostgreSQL; tests start their own
 server in a temporary directory on a free loopback port, the way the MQTT
 tests start their own Mosquitto. PostgreSQL refuses to run as root, so when
 we are root the server runs as the ``postgres`` system user.
+
+``kill()`` and ``start()`` again stop and restart the same server (same data,
+same port), so tests can pull the database from under a running matcher.
 """
 
 from __future__ import annotations
@@ -60,24 +63,35 @@ class PostgresServer:
             [*prefix, *argv], check=True, capture_output=True, timeout=120
         )
 
+    def _pg_ctl(self, *args: str) -> None:
+        self._run(str(self._bin / "pg_ctl"), "-D", str(self._data), *args)
+
     def start(self) -> None:
-        if self._as_root:
-            shutil.chown(self._tmp, "postgres")
-        self._run(str(self._bin / "initdb"), "-D", str(self._data), "-A", "trust",
-                  "-U", self._user, "--no-sync")
-        self._run(
-            str(self._bin / "pg_ctl"), "-D", str(self._data), "-l", str(self._tmp / "log"),
+        """Create the cluster and database on first start; later starts reuse them."""
+        fresh = not (self._data / "PG_VERSION").exists()
+        if fresh:
+            if self._as_root:
+                shutil.chown(self._tmp, "postgres")
+            self._run(str(self._bin / "initdb"), "-D", str(self._data), "-A", "trust",
+                      "-U", self._user, "--no-sync")
+        self._pg_ctl(
+            "-l", str(self._tmp / "log"),
             "-o", f"-p {self.port} -k {self._tmp} -c listen_addresses=127.0.0.1 -c fsync=off",
             "-w", "start",
         )
-        self._run(str(self._bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port),
-                  "-U", self._user, self._database)
+        if fresh:
+            self._run(str(self._bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port),
+                      "-U", self._user, self._database)
+
+    def kill(self) -> None:
+        """Stop as a crash would (``immediate``: no checkpoint, sessions cut); data kept."""
+        self._pg_ctl("-m", "immediate", "-w", "stop")
 
     def stop(self) -> None:
-        if self._data.exists():
+        """Shut down if running and delete the cluster."""
+        if (self._data / "postmaster.pid").exists():
             try:
-                self._run(str(self._bin / "pg_ctl"), "-D", str(self._data), "-m", "fast",
-                          "-w", "stop")
+                self._pg_ctl("-m", "fast", "-w", "stop")
             except subprocess.CalledProcessError:
                 time.sleep(0.5)
         shutil.rmtree(self._tmp, ignore_errors=True)
