@@ -83,6 +83,15 @@ class MatcherSettings(SettingsModel):
         pattern=r"^(postgres(ql)?://|\s*[A-Za-z_]+\s*=)",
     )
     identity_search_distance: Annotated[float, Field(gt=0, le=2)] = 0.5
+    database_pool_size: Annotated[int, Field(ge=1, le=64)] = Field(
+        4, title="PostgreSQL connections per matcher process"
+    )
+    database_acquire_timeout_s: Annotated[float, Field(gt=0, le=10)] = Field(
+        2.0,
+        title="Wait for a PostgreSQL connection",
+        description="Beyond it the request is referred system_unavailable; keep it well under "
+        "the kiosks' decision_timeout_s",
+    )
     api_host: str = Field("127.0.0.1", title="Address of the guard-tool HTTP API")
     api_port: Annotated[int, Field(ge=1, le=65535)] | None = Field(
         None, title="Port of the guard-tool HTTP API", description="None: no HTTP API"

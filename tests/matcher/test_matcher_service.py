@@ -49,6 +49,7 @@ def test_eligible_checks_and_stay(seeded: Seeded) -> None:
         "template_model": "pass",
         "document": "pass",
         "face_verify": "pass",
+        "biometric_verify": "pass",  # sBMS fused 1:1 (face only here: no fingers sent)
         "cir_identity": "pass",
         "sis": "no_hit",
         "sltd": "no_hit",

@@ -13,8 +13,9 @@ from pathlib import Path
 
 from openabc import topics
 from openabc.config import OpenAbcSettings
-from openabc.matcher.api_server import serving_api
-from openabc.matcher.gallery import open_gallery
+from openabc.evaluation.comparator_manifest import load_finger_threshold
+from openabc.matcher.api_server import open_store, serving_api
+from openabc.matcher.gallery import load_gallery
 from openabc.matcher.idempotency import ReplyTable
 from openabc.matcher.mqtt_adapter import MatcherMqttAdapter
 from openabc.matcher.service import MatcherService, TemplateModel
@@ -39,17 +40,21 @@ def build_service(
 ) -> MatcherService:
     """Load the gallery of ``template_model`` from the store and wire the service."""
     model = TemplateModel(*template_model)
-    ids, vectors = store.templates(model.model_id, model.model_version)
-    if not ids:
+    gallery, since = load_gallery(store, model.model_id, model.model_version)
+    if not len(gallery):
         logger.warning(
             "gallery for %s@%s is empty: was `openabc seed` run?",
             model.model_id,
             model.model_version,
         )
-    gallery = open_gallery(model.model_id, model.model_version, ids, vectors)
     logger.info("gallery loaded: %d templates (%s)", len(gallery), gallery.engine)
     return MatcherService(
-        store, gallery, model, identity_search_distance=settings.matcher.identity_search_distance
+        store,
+        gallery,
+        model,
+        identity_search_distance=settings.matcher.identity_search_distance,
+        gallery_seq=since,
+        finger_threshold=load_finger_threshold(settings.models.models_dir),
     )
 
 
@@ -60,7 +65,7 @@ def run_matcher(
     worker = settings.matcher.worker_id
     database = settings.matcher.store
     with (
-        closing(MatcherStore(database)) as store,
+        closing(open_store(settings.matcher)) as store,
         closing(ReplyTable(database, worker)) as replies,
         serving_api(settings.matcher),
     ):

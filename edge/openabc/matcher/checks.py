@@ -25,7 +25,12 @@ logger = logging.getLogger(__name__)
 
 
 class Check(StrEnum):
-    """Names of the checks, as reported in ``MatchResponse.checks``."""
+    """Names of the checks, as reported in ``MatchResponse.checks``.
+
+    The response also carries ``finger_verify`` and the sBMS-fused
+    ``biometric_verify``, which are not members: both are optional per
+    request and reach ``decide`` through their own arguments.
+    """
 
     TEMPLATE_MODEL = "template_model"
     FACE_VERIFY = "face_verify"
@@ -125,7 +130,13 @@ def identity_check(
     hits = gallery.search(live, 1)
     if not hits or hits[0][1] > search_distance:
         return IdentityResult(CheckOutcome.PASS)
-    person_id = hits[0][0]
+    return identity_from_hit(store, hits[0][0], document, document_person)
+
+
+def identity_from_hit(
+    store: MatcherStore, person_id: str, document: TravelDocument, document_person: str | None
+) -> IdentityResult:
+    """The MID outcome of the best 1:N hit (face-only or sBMS-fused), see ``identity_check``."""
     if person_id == document_person:
         return IdentityResult(CheckOutcome.PASS, person_id)
     key = claimed_key(document, document_person)

@@ -9,7 +9,7 @@ for everyone else).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 
 from openabc.matcher.checks import Check
@@ -75,6 +75,8 @@ def decide(
     refined: Mapping[Check, Reason] | None = None,
     fingers: CheckOutcome | None = None,
     finger_reason: Reason = Reason.FINGER_MISMATCH,
+    biometric: CheckOutcome | None = None,
+    biometric_reasons: Sequence[Reason] = (),
 ) -> tuple[Decision, tuple[Reason, ...]]:
     """Map outcomes to reasons (sorted in ``Reason`` order); ACCEPT only with none.
 
@@ -87,12 +89,25 @@ def decide(
     sent, or none enrolled yet: face-only, as before fingers existed). FAIL
     adds ``finger_reason`` (finger_mismatch, or invalid_request for a
     malformed template); any other outcome is an error and refers.
+
+    ``biometric`` is the sBMS-fused 1:1 (``matcher.sbms.verify``). When given
+    it replaces ``face_verify`` as the required biometric check (face_verify
+    is then the per-modality figure for the guard: fingers may rescue a weak
+    face) and already contains the fingers (pass ``fingers`` None): PASS adds
+    nothing, FAIL adds ``biometric_reasons`` (face_mismatch if none), any
+    other outcome refers as unavailable.
     """
     reasons: set[Reason] = set()
     templates_usable = checks.get(Check.TEMPLATE_MODEL) == CheckOutcome.PASS
     required = required_checks(
         direction=direction, regime=regime, templates_usable=templates_usable
     )
+    if biometric is not None:
+        required -= {Check.FACE_VERIFY}
+        if biometric is CheckOutcome.FAIL:
+            reasons.update(biometric_reasons or (Reason.FACE_MISMATCH,))
+        elif biometric is not CheckOutcome.PASS:
+            reasons.add(Reason.SYSTEM_UNAVAILABLE)
     for name in required:
         if name not in checks:
             reasons.add(Reason.SYSTEM_UNAVAILABLE)

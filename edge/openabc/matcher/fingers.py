@@ -16,6 +16,9 @@ same position score at or above the Bozorth3 threshold (40). Why 2:
   "3 of 4" would refer ~3 % of genuine travellers.
 
 Fewer than 2 comparable positions can never verify (FAIL: a guard checks).
+Since the sBMS (``sbms``) this rule is the per-modality ``finger_verify`` shown
+to the guard; the decision uses the fused face+finger verdict, fed by the
+per-finger scores kept here.
 The threshold was measured on synthetic fingers: an operator must recalibrate
 it on its own data. Every read of enrolled fingers is audited by the caller
 (``service``, ``identify_fingers``).
@@ -35,7 +38,7 @@ from openabc.fingerprint.types import Finger
 from openabc.fingerprint.wire import WIRE_FORMAT, from_message
 from openabc.matcher.audit import AuditEntry, AuditLog
 from openabc.matcher.db import Database
-from openabc.matcher.store import MatcherStore
+from openabc.matcher.store import MatcherStore, record_gallery_change
 from openabc.messages import CheckOutcome, FingerprintTemplate, Reason
 
 logger = logging.getLogger(__name__)
@@ -72,6 +75,8 @@ class FingerVerification:
     reason: Reason | None = None
     read_references: bool = False
     """Whether enrolled fingers were read (an access to audit)."""
+    scores: tuple[float, ...] = ()
+    """Bozorth3 score of each compared position (input of the sBMS fusion)."""
 
 
 @dataclass(frozen=True)
@@ -119,6 +124,8 @@ def add_finger_templates(
             ),
         )
         count += 1
+    if count:
+        record_gallery_change(db, person_id, "enrol")
     return count
 
 
@@ -196,14 +203,27 @@ def verify_fingers(
 ) -> FingerVerification:
     """Same-position 1:1 comparisons; PASS when ``min_matched`` fingers match."""
     common = sorted(set(probes) & set(references))
-    matched = sum(compare(probes[f], references[f], threshold).is_match for f in common)
+    scores = {f: compare(probes[f], references[f], threshold).score for f in common}
+    return scored_verification(scores, threshold=threshold, min_matched=min_matched)
+
+
+def scored_verification(
+    scores: Mapping[Finger, float],
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    min_matched: int = MIN_MATCHED_FINGERS,
+) -> FingerVerification:
+    """The 1:1 verdict from same-position scores (the module's 2-of-N rule)."""
+    ordered = tuple(scores[f] for f in sorted(scores))
+    matched = sum(score >= threshold for score in ordered)
     outcome = CheckOutcome.PASS if matched >= min_matched else CheckOutcome.FAIL
     return FingerVerification(
         outcome,
         matched,
-        len(common),
+        len(ordered),
         None if outcome is CheckOutcome.PASS else Reason.FINGER_MISMATCH,
         read_references=True,
+        scores=ordered,
     )
 
 
@@ -213,11 +233,15 @@ def verify_request_fingers(
     person_id: str | None,
     *,
     threshold: float = DEFAULT_THRESHOLD,
+    known_scores: Mapping[Finger, float] | None = None,
 ) -> tuple[FingerVerification, dict[Finger, EnrolledFinger]]:
     """The finger check of one request, and its decoded probes (for enrolment).
 
     Never raises: a malformed probe is FAIL / INVALID_REQUEST, a failing
     store or comparison UNAVAILABLE, so an error can only ever refer.
+    ``known_scores``: this person's scores from the 1:N just run, reused when
+    they cover every comparable position (a genuine Bozorth3 comparison costs
+    up to ~50 ms; impostor ones ~2 ms).
     """
     if not fingers:
         return FingerVerification(None), {}
@@ -232,11 +256,15 @@ def verify_request_fingers(
         references = finger_templates(store, person_id)
         if not references:
             return FingerVerification(None, read_references=True), probes
-        result = verify_fingers(
-            {f: p.template for f, p in probes.items()},
-            {f: r.template for f, r in references.items()},
-            threshold=threshold,
-        )
+        common = set(probes) & set(references)
+        if known_scores is not None and set(known_scores) == common:
+            result = scored_verification(known_scores, threshold=threshold)
+        else:
+            result = verify_fingers(
+                {f: p.template for f, p in probes.items()},
+                {f: r.template for f, r in references.items()},
+                threshold=threshold,
+            )
     except Exception as exc:  # noqa: BLE001 - unavailable, never a pass
         logger.warning("check finger_verify unavailable: %s", type(exc).__name__)
         return FingerVerification(CheckOutcome.UNAVAILABLE, read_references=True), probes
@@ -280,3 +308,77 @@ def identify_fingers(
         [AuditEntry(at, request_id, requester, FINGER_SYSTEM, purpose, f"candidates={len(hits)}")]
     )
     return hits
+
+
+class FingerGalleryCache:
+    """A worker's decoded finger gallery, loaded once and refreshed per changed person.
+
+    Why: decoding every enrolled ISO record on each request costs more than
+    the search it feeds; the gallery change feed (``gallery.GallerySync``)
+    tells the worker whose fingers to re-read.
+    """
+
+    def __init__(self) -> None:
+        self._persons: dict[str, dict[Finger, FingerTemplate]] | None = None
+
+    def gallery(self, store: MatcherStore) -> dict[str, dict[Finger, FingerTemplate]]:
+        if self._persons is None:
+            self._persons = finger_gallery(store)
+        return self._persons
+
+    def refresh(self, store: MatcherStore, person_id: str) -> None:
+        if self._persons is None:
+            return  # not loaded yet: the first use reads the store as it is then
+        fingers = {f: e.template for f, e in finger_templates(store, person_id).items()}
+        if fingers:
+            self._persons[person_id] = fingers
+        else:
+            self._persons.pop(person_id, None)
+
+
+SCREEN_SHORTLIST = 8
+"""Persons fully compared after the one-finger screen of a finger 1:N."""
+
+
+def scan_finger_gallery(
+    probes: Mapping[Finger, FingerTemplate],
+    gallery: Mapping[str, Mapping[Finger, FingerTemplate]],
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    shortlist: int = SCREEN_SHORTLIST,
+    always: Iterable[str] = (),
+) -> dict[str, dict[Finger, float]]:
+    """Per-finger scores of the persons worth comparing fully, for a bounded 1:N.
+
+    A Bozorth3 comparison costs ~4 ms, so comparing all four probe fingers
+    with every enrolled person is 16 ms per person (3 s at 200 persons). The
+    scan screens with one probe finger (the median by minutiae count: Bozorth3
+    time grows with the count, and the richest finger made the screen ~3x
+    slower at p95, ``bench/bench_sbms.py``) against
+    each person's same finger, then compares every finger of the
+    ``shortlist`` best-screened persons, of every person whose screen
+    already reached ``threshold``, and of ``always`` (the face candidates).
+    Cost: N + 4 x (shortlist + hits) comparisons. A mate whose screening
+    finger fails (single-finger FNMR ~5-8 %) is left to the face search.
+    """
+    if not probes:
+        return {}
+    by_minutiae = sorted(probes, key=lambda f: (len(probes[f].view.minutiae), int(f)))
+    screen = by_minutiae[len(by_minutiae) // 2]
+    screened: dict[str, float] = {}
+    for person_id, references in gallery.items():
+        if screen in references:
+            screened[person_id] = compare(probes[screen], references[screen], threshold).score
+    ranked = sorted(screened.items(), key=lambda ps: (-ps[1], ps[0]))
+    chosen = [p for i, (p, score) in enumerate(ranked) if i < shortlist or score >= threshold]
+    chosen += [p for p in always if p in gallery and p not in chosen]
+    out: dict[str, dict[Finger, float]] = {}
+    for person_id in chosen:
+        references = gallery[person_id]
+        out[person_id] = {
+            f: screened[person_id]
+            if f == screen and person_id in screened
+            else compare(probes[f], references[f], threshold).score
+            for f in sorted(set(probes) & set(references))
+        }
+    return out

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import importlib.util
 import threading
+from dataclasses import dataclass
 from typing import Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
+from openabc.matcher.fingers import FingerGalleryCache
 from openabc.matcher.index import ExactIndex, VectorIndex
+from openabc.matcher.store import MatcherStore
 from openabc.messages import TEMPLATE_DIMENSIONS, FaceTemplate
 
 Engine = Literal["auto", "numpy", "faiss-sq8"]
@@ -32,6 +35,10 @@ class GalleryIndex(Protocol):
     def search(self, template: FaceTemplate, k: int) -> list[tuple[str, float]]: ...
 
     def add(self, person_id: str, template: FaceTemplate) -> None: ...
+
+    def remove(self, person_id: str) -> bool: ...
+
+    def distance(self, person_id: str, template: FaceTemplate) -> float | None: ...
 
 
 class IndexedGallery:
@@ -94,6 +101,38 @@ class IndexedGallery:
             self._rows[person_id] = len(self._owners)
             self._owners.append(person_id)
 
+    def remove(self, person_id: str) -> bool:
+        """Forget a person (purged); False when not enrolled here.
+
+        The engine only marks the row dead (no rebuild): dead rows cost a
+        little scan time until the next restart (``bench/bench_sbms.py``).
+        """
+        with self._lock:
+            row = self._rows.pop(person_id, None)
+            if row is None:
+                return False
+            self._index.remove(row)
+            self._owners[row] = None
+            return True
+
+    def distance(self, person_id: str, template: FaceTemplate) -> float | None:
+        """Exact distance to one enrolled person (None: not enrolled).
+
+        Why: a candidate found by fingers alone still gets its face score in
+        the fused 1:N, even when it is outside the face top-k.
+        """
+        query = self._vector(template)
+        with self._lock:
+            row = self._rows.get(person_id)
+            if row is None:
+                return None
+            stored = self._stored(row)
+        return float(np.linalg.norm(stored.astype(np.float64) - query.astype(np.float64)))
+
+    def _stored(self, row: int) -> npt.NDArray[np.float32]:
+        vector: npt.NDArray[np.float32] = self._index.vector(row)
+        return vector
+
 
 def _matrix(person_ids: list[str], vectors: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     """The gallery matrix, checked against the ids (an empty gallery may be any 0-size)."""
@@ -140,3 +179,80 @@ def open_gallery(
 
     index = FaissSQ8Index(TEMPLATE_DIMENSIONS, _matrix(person_ids, vectors), threads=threads)
     return IndexedGallery(model_id, model_version, person_ids, index)
+
+
+def load_gallery(
+    store: MatcherStore, model_id: str, model_version: str, *, engine: Engine = "auto"
+) -> tuple[IndexedGallery, int]:
+    """The store's gallery of one model and the change-feed position it reflects.
+
+    The high-water mark is read *before* the templates, so a change committed
+    in between is replayed by the first catch-up (replays are idempotent)
+    instead of being lost.
+    """
+    since = store.gallery_high_water()
+    ids, vectors = store.templates(model_id, model_version)
+    return open_gallery(model_id, model_version, ids, vectors, engine=engine), since
+
+
+@dataclass(frozen=True)
+class SyncStats:
+    """What one catch-up applied."""
+
+    changes: int
+    enrolled: int
+    removed: int
+
+
+class GallerySync:
+    """Keeps one worker's in-memory galleries in step with the store's change feed.
+
+    Several workers share the requests, each with its own gallery: an
+    enrolment or a purge handled by one must reach the others before their
+    next 1:N search. ``catch_up`` costs one indexed ``MAX(seq)`` when nothing
+    changed; otherwise it re-reads the current templates of each changed
+    person (so replays and out-of-order duplicates are harmless) and adds,
+    replaces or removes them. ``fingers`` (optional) is the worker's cached
+    finger gallery, refreshed the same way.
+    """
+
+    def __init__(
+        self,
+        store: MatcherStore,
+        gallery: GalleryIndex,
+        model_id: str,
+        model_version: str,
+        *,
+        since: int | None = None,
+        fingers: FingerGalleryCache | None = None,
+    ) -> None:
+        self._store = store
+        self._gallery = gallery
+        self._model = (model_id, model_version)
+        self._fingers = fingers
+        self.seq = store.gallery_high_water() if since is None else since
+        """Last change applied."""
+
+    def catch_up(self) -> SyncStats:
+        if self._store.gallery_high_water() <= self.seq:
+            return SyncStats(0, 0, 0)
+        changes = self._store.gallery_changes_since(self.seq)
+        if not changes:
+            return SyncStats(0, 0, 0)
+        enrolled = removed = 0
+        for person_id in dict.fromkeys(person for _, person, _ in changes):
+            vector = self._store.template(person_id, *self._model)
+            if vector is None:
+                removed += self._gallery.remove(person_id)
+            else:
+                template = FaceTemplate(
+                    model_id=self._model[0],
+                    model_version=self._model[1],
+                    vector=tuple(float(v) for v in vector),
+                )
+                self._gallery.add(person_id, template)
+                enrolled += 1
+            if self._fingers is not None:
+                self._fingers.refresh(self._store, person_id)
+        self.seq = changes[-1][0]
+        return SyncStats(len(changes), enrolled, removed)

@@ -7,8 +7,9 @@ A file is kept for 3 years after its last exit record (or refusal of
 entry), or for 5 years after its last entry when no exit follows it. Data
 are kept up to and including the last day of the period and deleted from the
 next day on. Each deleted file is audited (pseudonymous file id only).
-Running workers keep a purged template in memory until they reload the
-gallery.
+Each purged file is appended to the gallery change feed in the same
+transaction, so every running worker drops the templates from its in-memory
+gallery before its next 1:N search (``gallery.GallerySync``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import secrets
 from dataclasses import dataclass
 
 from openabc.matcher.audit import AuditEntry, AuditLog
-from openabc.matcher.store import MatcherStore
+from openabc.matcher.store import MatcherStore, record_gallery_change
 
 YEARS_AFTER_EXIT = 3
 YEARS_WITHOUT_EXIT = 5
@@ -107,6 +108,7 @@ def purge_expired(store: MatcherStore, today: dt.date, *, at: float | None = Non
             conn.execute("DELETE FROM transactions WHERE person_id=?", (person,))
             conn.execute("DELETE FROM documents WHERE person_id=?", (person,))
             conn.execute("DELETE FROM persons WHERE person_id=?", (person,))
+            record_gallery_change(conn, person, "purge")
         counts[1] += conn.execute(
             "DELETE FROM ees_refusals WHERE person_id IS NULL AND on_date < ?",
             (refusal_cutoff.isoformat(),),

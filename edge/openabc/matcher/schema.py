@@ -5,14 +5,21 @@ so both engines hold the same tables. One database stands in for CIR
 (identities), EES (movements, refusals), ETIAS, VIS, SIS, SLTD, MID links,
 the biometric galleries (face vectors; ISO/IEC 19794-2 finger records,
 plus the probe fingers an accepted first entry enrols on crossing),
-second-step consultations, the matcher's own
+second-step consultations, the gallery change feed (every worker's
+in-memory gallery catches up from it, ``gallery.GallerySync``), the matcher's own
 transaction log and the audit trail.
 On SQLite, WAL mode lets the dashboard read while a worker writes.
 """
 
 from __future__ import annotations
 
-from openabc.matcher.db import Database, DatabaseTarget, open_database
+from openabc.matcher.db import (
+    DEFAULT_ACQUIRE_TIMEOUT_S,
+    DEFAULT_POOL_SIZE,
+    Database,
+    DatabaseTarget,
+    open_database,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS persons (
@@ -115,6 +122,11 @@ CREATE TABLE IF NOT EXISTS finger_templates (
     record BLOB NOT NULL,
     PRIMARY KEY (person_id, position)
 );
+CREATE TABLE IF NOT EXISTS gallery_changes (
+    seq INTEGER PRIMARY KEY,
+    person_id TEXT NOT NULL,
+    op TEXT NOT NULL CHECK (op IN ('enrol', 'purge'))
+);
 CREATE TABLE IF NOT EXISTS transactions (
     transaction_id TEXT PRIMARY KEY,
     correlation_id TEXT NOT NULL,
@@ -164,6 +176,7 @@ TABLE_ORDER = (
     ("sltd_documents", "issuing_state, document_number"),
     ("templates", "person_id, model_id, model_version"),
     ("finger_templates", "person_id, position"),
+    ("gallery_changes", "seq"),
     ("transactions", "transaction_id"),
     ("transaction_fingers", "transaction_id, position"),
     ("audit", "seq"),
@@ -171,9 +184,14 @@ TABLE_ORDER = (
 """Every table with its primary-key ordering, for deterministic dumps."""
 
 
-def connect(target: DatabaseTarget) -> Database:
+def connect(
+    target: DatabaseTarget,
+    *,
+    pool_size: int = DEFAULT_POOL_SIZE,
+    acquire_timeout_s: float = DEFAULT_ACQUIRE_TIMEOUT_S,
+) -> Database:
     """Open (creating tables if needed) the matcher database at ``target``."""
-    database = open_database(target)
+    database = open_database(target, pool_size=pool_size, acquire_timeout_s=acquire_timeout_s)
     database.create_schema(SCHEMA)
     return database
 

@@ -13,11 +13,12 @@ import secrets
 import threading
 from collections.abc import Callable
 
+from openabc.fingerprint.matcher import DEFAULT_THRESHOLD
 from openabc.matcher.audit import AuditEntry, AuditLog
 from openabc.matcher.checks import Check
 from openabc.matcher.decision import decide
-from openabc.matcher.fingers import FINGER_SYSTEM, verify_request_fingers
-from openabc.matcher.gallery import GalleryIndex
+from openabc.matcher.fingers import FINGER_SYSTEM, FingerGalleryCache
+from openabc.matcher.gallery import GalleryIndex, GallerySync
 from openabc.matcher.mid import MultipleIdentityDetector
 from openabc.matcher.pipeline import CheckRunner, TemplateModel
 from openabc.matcher.store import MatcherStore
@@ -52,11 +53,34 @@ class MatcherService:
         *,
         identity_search_distance: float,
         new_id: Callable[[], str] = _new_id,
+        gallery_seq: int | None = None,
+        finger_threshold: float = DEFAULT_THRESHOLD,
     ) -> None:
+        """``gallery_seq``: the change-feed position ``gallery`` was loaded at
+        (``gallery.load_gallery``); None reads the current one, which misses a
+        change committed between loading the gallery and this call.
+        """
         self._store = store
         self._gallery = gallery
         self._model = model
-        self._checks = CheckRunner(store, gallery, model, identity_search_distance)
+        self._fingers = FingerGalleryCache()
+        self.sync = GallerySync(
+            store,
+            gallery,
+            model.model_id,
+            model.model_version,
+            since=gallery_seq,
+            fingers=self._fingers,
+        )
+        self._checks = CheckRunner(
+            store,
+            gallery,
+            model,
+            identity_search_distance,
+            sync=self.sync,
+            fingers=self._fingers,
+            finger_threshold=finger_threshold,
+        )
         self._new_id = new_id
         self._audit = AuditLog(store)
         self._log = TransactionLog(store)
@@ -81,17 +105,19 @@ class MatcherService:
 
     def _match(self, request: MatchRequest, now: dt.datetime, transaction_id: str) -> MatchResponse:
         run = self._checks.run(request, now.date())
-        # Fingers are verified against the file the request resolved to (the
-        # document's, or a consistent face 1:N hit); no fingers: face-only.
-        fingers, probes = verify_request_fingers(self._store, request.fingers, run.person_id)
+        fingers, probes, fused = run.fingers, run.probes, run.biometric
         decision, reasons = decide(
             run.results,
             direction=request.direction,
             regime=run.regime,
             stay=run.stay,
             refined=run.refined,
-            fingers=fingers.outcome,
+            # the fused verdict holds the fingers; without it (unusable face
+            # templates) the finger outcome still counts on its own
+            fingers=fingers.outcome if fused is None else None,
             finger_reason=fingers.reason or Reason.FINGER_MISMATCH,
+            biometric=None if fused is None else fused.outcome,
+            biometric_reasons=() if fused is None else fused.reasons,
         )
         if run.mid_link is not None:
             matched, key, status = run.mid_link
@@ -119,6 +145,19 @@ class MatcherService:
                 )
             ]
             if fingers.read_references
+            else []
+        ) + (
+            [
+                AuditEntry(
+                    now.timestamp(),
+                    transaction_id,
+                    request.kiosk_id,
+                    FINGER_SYSTEM,
+                    f"{purpose}_identification",
+                    f"candidates={run.finger_search}",
+                )
+            ]
+            if run.finger_search is not None
             else []
         )
         self._audit.append(
@@ -166,7 +205,8 @@ class MatcherService:
             decision=decision,
             reasons=reasons,
             checks={name.value: outcome for name, outcome in run.results.items()}
-            | ({} if fingers.outcome is None else {"finger_verify": fingers.outcome}),
+            | ({} if fingers.outcome is None else {"finger_verify": fingers.outcome})
+            | ({} if fused is None else {"biometric_verify": fused.outcome}),
             face_distance=run.face_distance,
             fingers_matched=fingers.matched,
             stay=run.stay,

@@ -13,21 +13,48 @@ import hashlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
 
-from openabc.matcher.db import Database, DatabaseTarget
+from openabc.matcher.db import (
+    DEFAULT_ACQUIRE_TIMEOUT_S,
+    DEFAULT_POOL_SIZE,
+    Database,
+    DatabaseTarget,
+)
 from openabc.matcher.records import EtiasRecord, Identity, blob_to_vector, vector_to_blob
 from openabc.matcher.schema import TABLE_ORDER, connect
 from openabc.matcher.stay import Stay, pair_movements
 
 
+def record_gallery_change(conn: Database, person_id: str, op: str) -> None:
+    """Append to the gallery change feed, inside the caller's write transaction.
+
+    Why: each worker holds its own in-memory gallery; the feed (a sequence
+    number per enrolment or purge of a person's templates) is how the others
+    learn of it (``gallery.GallerySync``). Written in the same transaction as
+    the template, under the store's serialised write lock, so sequence numbers
+    commit in order on both engines and a reader never skips one.
+    """
+    conn.execute("INSERT INTO gallery_changes (person_id, op) VALUES (?, ?)", (person_id, op))
+
+
 class MatcherStore:
     """One database connection plus the queries of every emulated register."""
 
-    def __init__(self, target: DatabaseTarget) -> None:
-        self.conn: Database = connect(target)
+    def __init__(
+        self,
+        target: DatabaseTarget,
+        *,
+        pool_size: int = DEFAULT_POOL_SIZE,
+        acquire_timeout_s: float = DEFAULT_ACQUIRE_TIMEOUT_S,
+    ) -> None:
+        """``pool_size``/``acquire_timeout_s`` apply to PostgreSQL (see ``MatcherSettings``)."""
+        self.conn: Database = connect(
+            target, pool_size=pool_size, acquire_timeout_s=acquire_timeout_s
+        )
         self._lock = threading.RLock()
 
     def close(self) -> None:
@@ -109,6 +136,7 @@ class MatcherStore:
             " DO UPDATE SET vector=excluded.vector",
             (person_id, model_id, model_version, vector_to_blob(vector)),
         )
+        record_gallery_change(self.conn, person_id, "enrol")
 
     # --- reads --------------------------------------------------------------
     def query(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
@@ -193,6 +221,28 @@ class MatcherStore:
         if not rows:
             return ids, np.zeros((0, 0), dtype=np.float32)
         return ids, np.stack([blob_to_vector(r[1]) for r in rows])
+
+    def template(
+        self, person_id: str, model_id: str, model_version: str
+    ) -> npt.NDArray[np.float32] | None:
+        """One person's enrolled template of one model (None: none enrolled)."""
+        row = self._one(
+            "SELECT vector FROM templates WHERE person_id=? AND model_id=? AND model_version=?",
+            (person_id, model_id, model_version),
+        )
+        return None if row is None else blob_to_vector(cast(bytes, row[0]))
+
+    def gallery_high_water(self) -> int:
+        """Sequence number of the latest gallery change (0: none); one index lookup."""
+        row = self._one("SELECT MAX(seq) FROM gallery_changes", ())
+        return 0 if row is None or row[0] is None else int(str(row[0]))
+
+    def gallery_changes_since(self, seq: int) -> list[tuple[int, str, str]]:
+        """(seq, person, 'enrol' | 'purge') of every change after ``seq``, in order."""
+        rows = self.query(
+            "SELECT seq, person_id, op FROM gallery_changes WHERE seq > ? ORDER BY seq", (seq,)
+        )
+        return [(int(str(r[0])), str(r[1]), str(r[2])) for r in rows]
 
     def content_hash(self, *, exclude: tuple[str, ...] = ()) -> str:
         """sha256 over every row of every table in key order (determinism checks)."""

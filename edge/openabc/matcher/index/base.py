@@ -34,6 +34,10 @@ class VectorIndex(Protocol):
         """Stop returning ``row`` (its number is not reused)."""
         ...
 
+    def vector(self, row: int) -> npt.NDArray[np.float32]:
+        """The float32 row as stored (for exact 1:1 distances to one person)."""
+        ...
+
     def search(self, query: npt.NDArray[np.float32], k: int) -> tuple[Rows, Distances]:
         """The ``k`` nearest live rows and every row tied with the k-th, closest first."""
         ...

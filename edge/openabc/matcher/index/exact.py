@@ -61,5 +61,8 @@ class ExactIndex:
     def remove(self, row: int) -> None:
         self._store.remove(row)
 
+    def vector(self, row: int) -> npt.NDArray[np.float32]:
+        return self._store.row(row)
+
     def search(self, query: npt.NDArray[np.float32], k: int) -> tuple[Rows, Distances]:
         return nearest_exact(self._store, np.asarray(query, dtype=np.float32), k)

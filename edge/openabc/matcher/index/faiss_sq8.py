@@ -68,6 +68,9 @@ class FaissSQ8Index:
     def remove(self, row: int) -> None:
         self._store.remove(row)
 
+    def vector(self, row: int) -> npt.NDArray[np.float32]:
+        return self._store.row(row)
+
     def _append(self, vectors: Matrix, part: faiss.IndexScalarQuantizer) -> None:
         for start in range(0, len(vectors), CHUNK):
             chunk = np.ascontiguousarray(vectors[start : start + CHUNK], dtype=np.float32)

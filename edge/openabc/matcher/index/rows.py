@@ -63,6 +63,13 @@ class RowStore:
         self._squared[row] = np.inf
         self._live -= 1
 
+    def row(self, row: int) -> Matrix:
+        """A copy of one live row."""
+        if not 0 <= row < self._size or not np.isfinite(self._squared[row]):
+            raise KeyError(f"no live row {row}")
+        vector: Matrix = self._matrix[row].copy()
+        return vector
+
     def is_live(self, rows: Rows) -> npt.NDArray[np.bool_]:
         return np.isfinite(self._squared[rows])
 
