@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 
-import httpx
+import httpx2 as httpx
 import pytest
 from hil_site import Site
 
