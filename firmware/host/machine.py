@@ -7,6 +7,10 @@ Put this directory first on MICROPYPATH; it shadows the port's built-in
   OPENABC_GATE_CTRL  path of a tty (pty slave): the control channel, ASCII
                      lines, '\n' terminated:
       harness -> gate   SET <pin> <0|1>   drive an input pin level
+                        BEAMS <low> <high>  beam array rows (hex, bit i = column i
+                                          blocked), read through machine.SPI
+                        HANG <ms>         firmware stops running for <ms> (a stuck
+                                          driver/loop): the watchdog starves
                         DUMP              report every pin (IN/OUT lines)
       gate -> harness   BOOT <cause>      shim initialised (reset cause)
                         OUT <pin> <0|1>   an output pin changed (and at init)
@@ -15,7 +19,11 @@ Put this directory first on MICROPYPATH; it shadows the port's built-in
   OPENABC_GATE_RESET_CAUSE  integer returned by reset_cause() (default 1).
 
 Control input is serviced whenever firmware touches the shim (Pin.value,
-UART.any/readinto, WDT.feed); pin IRQ handlers run from there.
+UART.any/readinto, SPI.readinto, WDT.feed); pin IRQ handlers run from there.
+The WDT is a hardware timer on the board, so here a separate thread checks
+it: on starvation it reports ``RESET wdt`` (the harness then restarts the
+process with reset cause WDT_RESET, as the chip would) and the firmware
+exits at its next call into the shim.
 """
 
 import os
@@ -23,11 +31,14 @@ import select
 import sys
 import time
 
+import _thread
+
 PWRON_RESET = 1
 HARD_RESET = 2
 WDT_RESET = 3
 DEEPSLEEP_RESET = 4
 SOFT_RESET = 5
+BROWNOUT_RESET = 6  # not on rp2 (brown-out = power-on there); esp32-style
 
 
 class _Tty:
@@ -66,6 +77,8 @@ class _Bus:
         self.line = bytearray(64)
         self.n = 0
         self.wdt = None
+        self.beams = bytearray(4)
+        self.dead = False
         self._say("BOOT %d" % reset_cause())
 
     def _say(self, s):
@@ -73,6 +86,8 @@ class _Bus:
             self.tty.write(s.encode() + b"\n")
 
     def service(self):
+        if self.dead:
+            sys.exit(WDT_RESET)
         if self.wdt is not None:
             self.wdt.check()
         t = self.tty
@@ -97,6 +112,16 @@ class _Bus:
             p = self.pins.get(pin)
             if p is not None and v != old:
                 p._edge(v)
+        elif len(w) == 3 and w[0] == "BEAMS":
+            lo = int(w[1], 16)
+            hi = int(w[2], 16)
+            b = self.beams
+            b[0] = lo & 0xFF
+            b[1] = (lo >> 8) & 0xFF
+            b[2] = hi & 0xFF
+            b[3] = (hi >> 8) & 0xFF
+        elif len(w) == 2 and w[0] == "HANG":
+            time.sleep_ms(int(w[1]))  # nothing feeds the WDT meanwhile
         elif w and w[0] == "DUMP":
             for pin, p in self.pins.items():
                 kind = "OUT" if p.mode == Pin.OUT else "IN"
@@ -181,19 +206,45 @@ class UART:
         return self._tty.write(buf)
 
 
+class SPI:
+    """SPI master whose MISO is the beam array's shift-register chain (4 bytes)."""
+
+    def __init__(self, id, baudrate=1000000, **kw):
+        self.id = id
+
+    def readinto(self, buf, write=0):
+        _bus.service()
+        b = _bus.beams
+        for i in range(len(buf)):
+            buf[i] = b[i] if i < 4 else 0
+
+    def read(self, nbytes, write=0):
+        buf = bytearray(nbytes)
+        self.readinto(buf)
+        return bytes(buf)
+
+
 class WDT:
     def __init__(self, id=0, timeout=5000):
         self.timeout = timeout
         self.t = time.ticks_ms()
         _bus.wdt = self
+        _thread.start_new_thread(self._watch, ())
 
     def feed(self):
         self.t = time.ticks_ms()
         _bus.service()
 
-    def check(self):
-        if time.ticks_diff(time.ticks_ms(), self.t) > self.timeout:
+    def _watch(self):
+        while not _bus.dead:
+            time.sleep_ms(10)
+            self.check(False)
+
+    def check(self, here=True):
+        if not _bus.dead and time.ticks_diff(time.ticks_ms(), self.t) > self.timeout:
+            _bus.dead = True
             _bus._say("RESET wdt")
+        if here and _bus.dead:
             sys.exit(WDT_RESET)
 
 

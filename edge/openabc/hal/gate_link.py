@@ -26,6 +26,7 @@ EVENT_NAMES: dict[int, str] = {
     m.EV_ALARM: "alarm",
     m.EV_FAULT: "fault",
     m.EV_SNAPSHOT: "snapshot",
+    m.EV_INSIDE: "traveller_inside",
 }
 EVENT_KINDS: dict[str, int] = {v: k for k, v in EVENT_NAMES.items()}
 NAK_NAMES: dict[int, str] = {
@@ -87,7 +88,7 @@ class GateLink:
     """Reliable command channel to one gate controller (thread-safe)."""
 
     def __init__(self, url: str, *, baudrate: int = 115200, ack_timeout_s: float = 0.25,
-                 tries: int = 4, heartbeat_s: float = 0.5, gate_silence_s: float = 3.0,
+                 tries: int = 4, heartbeat_s: float = 0.2, gate_silence_s: float = 3.0,
                  hello: bool = True) -> None:
         self.ack_timeout_s = ack_timeout_s
         self.tries = tries
@@ -146,6 +147,16 @@ class GateLink:
         buf = bytearray(m.OPEN_EXIT_LEN)
         m.pack_open_exit(buf, transaction_id, window_ms)
         self._command(m.MSG_OPEN_EXIT, bytes(buf), "OPEN_EXIT")
+
+    def open_entry(self, transaction_id: bytes, window_ms: int) -> None:
+        """Two-step flow: release the entry for one traveller (the exit stays locked)."""
+        if len(transaction_id) != m.TXID_LEN or not any(transaction_id):
+            raise ValueError("transaction_id must be 8 bytes, not all zero")
+        if not 0 < window_ms <= 0xFFFF:
+            raise ValueError("window_ms out of range")
+        buf = bytearray(m.OPEN_EXIT_LEN)
+        m.pack_open_exit(buf, transaction_id, window_ms)
+        self._command(m.MSG_OPEN_ENTRY, bytes(buf), "OPEN_ENTRY")
 
     def lock(self) -> None:
         self._command(m.MSG_LOCK, b"", "LOCK")

@@ -19,7 +19,7 @@ from lanelink.frame import MAX_PAYLOAD, MAX_WIRE, FrameReader, FrameWriter
 from lanelink.link import Outbox, RecentFrames
 
 _HEARTBEAT_MS = const(1000)
-FW_VERSION = (0, 1, 0)
+FW_VERSION = (0, 2, 0)
 
 
 class GateEndpoint:
@@ -88,6 +88,11 @@ class GateEndpoint:
                 reason = m.NAK_BAD_PAYLOAD
             else:
                 reason = c.open_exit(p[0:m.TXID_LEN], m.unpack_window(p))  # type: ignore[attr-defined]
+        elif t == m.MSG_OPEN_ENTRY:
+            if len(p) != m.OPEN_EXIT_LEN:
+                reason = m.NAK_BAD_PAYLOAD
+            else:
+                reason = c.open_entry(p[0:m.TXID_LEN], m.unpack_window(p))  # type: ignore[attr-defined]
         elif t == m.MSG_LOCK:
             reason = c.lock()  # type: ignore[attr-defined]
         elif t == m.MSG_STATUS:

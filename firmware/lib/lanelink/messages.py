@@ -6,6 +6,7 @@
  0x10  OPEN_EXIT   kiosk->gate  txid[8] | window_ms u16                ACK / NAK
  0x11  LOCK        kiosk->gate  -                                      ACK
  0x12  STATUS      kiosk->gate  -                                      ACK(status)
+ 0x13  OPEN_ENTRY  kiosk->gate  txid[8] | window_ms u16                ACK / NAK
  0x20  EVENT       gate->kiosk  kind u8|state u8|arg u8|txid[8]        ACK (by kiosk)
  0x80  ACK         both         SEQ = acked seq; optional data
  0x81  NAK         both         SEQ = refused seq; reason u8
@@ -13,7 +14,13 @@
  ACK(version) data: proto u8|fw major u8|minor u8|patch u8|reset_cause u8|state u8
  ACK(status)  data: state u8|inputs u8|outputs u8|rx_errors u16|last txid[8]
 
- Commands (HELLO, OPEN_EXIT, LOCK, STATUS, EVENT) are acknowledged; the
+ OPEN_EXIT from LOCKED is the one-step flow (the lane today): the exit and
+ the entry are released together, the entry re-locks once the traveller is
+ inside. OPEN_ENTRY (added in proto 1, optional) is the two-step flow: the
+ entry is released, the traveller is held INSIDE, and a later OPEN_EXIT
+ (fresh txid) releases the exit. Older kiosks never send it.
+
+ Commands (HELLO, OPEN_EXIT, OPEN_ENTRY, LOCK, STATUS, EVENT) are acknowledged; the
  sender retransmits the identical frame on timeout a bounded number of
  times. A receiver identifies a duplicate by (SEQ, CRC) of a recently seen
  frame and answers with the cached reply without re-executing it. HELLO
@@ -35,6 +42,7 @@ MSG_HEARTBEAT = const(0x02)
 MSG_OPEN_EXIT = const(0x10)
 MSG_LOCK = const(0x11)
 MSG_STATUS = const(0x12)
+MSG_OPEN_ENTRY = const(0x13)
 MSG_EVENT = const(0x20)
 MSG_ACK = const(0x80)
 MSG_NAK = const(0x81)
@@ -46,6 +54,7 @@ EV_DOOR_CLOSED = const(3)
 EV_ALARM = const(4)
 EV_FAULT = const(5)
 EV_SNAPSHOT = const(6)
+EV_INSIDE = const(7)  # two-step: traveller inside, entry re-locked (arg: persons seen)
 
 # EVENT arg values (reason codes)
 ARG_NONE = const(0)
@@ -59,6 +68,12 @@ ARG_FIRE_CLEAR = const(7)
 ARG_BEAM_STUCK = const(8)
 ARG_PASSAGE_TIMEOUT = const(9)
 ARG_BOOT = const(10)
+ARG_TAILGATE = const(11)  # a second person inside / entering behind (alarm)
+ARG_DOOR_FORCED = const(12)  # a door sensed open while its lock is engaged
+ARG_WDT_RESET = const(13)  # boot after a watchdog reset (EV_FAULT)
+ARG_BROWNOUT = const(14)  # boot after a brown-out / power loss (EV_FAULT)
+ARG_CLEAR = const(15)  # alarm / egress over: chamber empty, back to LOCKED
+ARG_BACKED_OUT = const(16)  # the traveller left towards the kiosk side
 
 # gate states
 ST_LOCKED = const(0)
@@ -66,7 +81,11 @@ ST_EXIT_OPEN = const(1)
 ST_PASSAGE = const(2)
 ST_FAULT = const(3)
 ST_EMERGENCY = const(4)
-STATE_NAMES = ("LOCKED", "EXIT_OPEN", "PASSAGE", "FAULT", "EMERGENCY")
+ST_ENTRY_OPEN = const(5)  # two-step: entry released, exit locked
+ST_INSIDE = const(6)  # traveller inside, both doors locked
+ST_ALARM = const(7)  # tailgating / wrong way / forced door: exit locked, entry = egress
+STATE_NAMES = ("LOCKED", "EXIT_OPEN", "PASSAGE", "FAULT", "EMERGENCY", "ENTRY_OPEN",
+               "INSIDE", "ALARM")
 
 # NAK reasons
 NAK_UNKNOWN_TYPE = const(1)
@@ -81,9 +100,15 @@ NAK_BAD_PROTO = const(7)
 IN_BEAM_ENTRY = const(0x01)
 IN_BEAM_EXIT = const(0x02)
 IN_FIRE = const(0x04)
+IN_ENTRY_DOOR_OPEN = const(0x08)  # door sensor: 1 = door not closed
+IN_EXIT_DOOR_OPEN = const(0x10)
+IN_OCCUPIED = const(0x20)  # any beam of the array blocked
 OUT_EXIT_RELEASE = const(0x01)
 OUT_LED_GREEN = const(0x02)
 OUT_LED_RED = const(0x04)
+OUT_ENTRY_RELEASE = const(0x08)
+OUT_LED_AMBER = const(0x10)
+OUT_BUZZER = const(0x20)
 
 TXID_LEN = const(8)
 OPEN_EXIT_LEN = const(10)
