@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 PYTEST_ARGS ?=
 
-.PHONY: help setup demo test lint typecheck pytest bench models clean
+.PHONY: help setup demo test lint typecheck pytest bench long models clean
 
 help:
 	@echo "make demo   - set up and run broker, matcher, two emulated lanes"
@@ -51,6 +51,9 @@ test: lint typecheck firmware-check pytest
 
 bench: setup firmware
 	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+# Long runs kept out of `make test` (their fast slices run there).
+long: setup fw-long
 
 models: models-detector models-embedder models-pad models-verify
 

@@ -37,7 +37,8 @@ def test_travellers_with_a_file_get_four_fingers(tmp_path: Path) -> None:
     summary = _seed(tmp_path)
     assert summary.finger_templates == 8 and "8 finger templates" in str(summary)
     population = load_population(summary.population_file)
-    assert b"finger" not in summary.population_file.read_bytes()  # derived, not stored
+    # derived from the person, not stored; only the borrowed fingers are named
+    assert summary.population_file.read_bytes().count(b"finger") == 1
     store = MatcherStore(summary.database)
     try:
         gallery = finger_gallery(store)
@@ -46,9 +47,13 @@ def test_travellers_with_a_file_get_four_fingers(tmp_path: Path) -> None:
     with_file = {population.by_archetype(a).person_id for a in ("eligible", "overstayer")}
     assert set(gallery) == with_file
     assert all(sorted(fingers) == [2, 3, 4, 5] for fingers in gallery.values())
-    seeds = {t.person_id: t.finger_seed for t in population.travellers}
-    assert len(set(seeds.values())) == len(seeds)  # one finger identity per person
-    assert population.by_archetype("exit").finger_seed == seeds[population.travellers[0].person_id]
+    own = {t.person_id: t.finger_seed for t in population.travellers if t.finger_owner is None}
+    assert len(set(own.values())) == len(own)  # one finger identity per person
+    eligible = population.by_archetype("eligible")
+    assert population.by_archetype("exit").finger_seed == eligible.finger_seed  # same file
+    # the same human under another identity carries the same fingers
+    assert population.by_archetype("mid_yellow").finger_owner == eligible.person_id
+    assert population.by_archetype("mid_yellow").finger_seed == eligible.finger_seed
 
 
 def test_finger_seed_is_stable() -> None:

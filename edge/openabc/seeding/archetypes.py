@@ -46,6 +46,8 @@ class ArchetypeSpec:
     direction: Direction = Direction.ENTRY
     same_person_as: Archetype | None = None
     """Present an earlier archetype's person and passport again (e.g. leaving)."""
+    fingers_of: Archetype | None = None
+    """The human behind another identity: they carry that earlier archetype's fingers."""
 
 
 REFER = Decision.REFER
@@ -85,7 +87,7 @@ ARCHETYPES = (
     # Obama's face (enrolled under the eligible traveller) with another name and passport.
     ArchetypeSpec(
         Archetype.MID_YELLOW, "USA", "M", "obama.jpg", "obama2.jpg", None, "valid", False,
-        REFER, (Reason.MID_YELLOW,),
+        REFER, (Reason.MID_YELLOW,), fingers_of=Archetype.ELIGIBLE,
     ),
     ArchetypeSpec(
         Archetype.EXIT, "USA", "M", "obama.jpg", "obama2.jpg", None, None, False,

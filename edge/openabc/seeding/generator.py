@@ -78,6 +78,9 @@ def generate(
             travellers[spec.archetype] = again(spec, travellers[spec.same_person_as])
             continue
         person, traveller = build_archetype(spec, rng, numbers, today, faces)
+        if spec.fingers_of is not None:
+            owner = travellers[spec.fingers_of].person_id
+            traveller = traveller.model_copy(update={"finger_owner": owner})
         persons.append(person)
         travellers[spec.archetype] = traveller
     avoid = np.asarray(sorted(faces.values()), dtype=np.float32)

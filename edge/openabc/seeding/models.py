@@ -52,10 +52,14 @@ class SeedTraveller(BaseModel):
     """The passport chip the emulator serves; genuine unless a scenario says otherwise
     (left out of the JSON when genuine, so population files stay as they were)."""
 
+    finger_owner: str | None = Field(None, exclude_if=lambda owner: owner is None)
+    """Whose fingers this traveller has when not their own file's: the same human under
+    another identity (``mid_yellow``). Left out of the JSON when None."""
+
     @property
     def finger_seed(self) -> int:
         """Stable synthetic finger identity (emulated scanner subject seed)."""
-        return finger_seed_for(self.person_id)
+        return finger_seed_for(self.finger_owner or self.person_id)
 
 
 def finger_seed_for(person_id: str) -> int:
