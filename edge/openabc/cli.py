@@ -139,6 +139,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=_cmd_demo)
 
     add_eval_parser(sub).set_defaults(func=_cmd_eval)
+
+    from openabc.device.cli import add_device_parser
+
+    add_device_parser(sub)
     return parser
 
 

@@ -1,0 +1,1 @@
+"""Gate MCU maintenance: signed firmware images, raw-REPL flashing, device info."""
