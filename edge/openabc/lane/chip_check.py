@@ -21,7 +21,7 @@ from openabc.epassport import errors
 from openabc.epassport.chip import chip_from_bytes
 from openabc.epassport.passive_auth import verify_passive
 from openabc.epassport.trust import TrustList, crls_from_pem, trust_list_from_pem
-from openabc.hal.base import DocumentScan
+from openabc.hal.base import DocumentScan, Frame
 from openabc.hal.device_errors import CorruptFrame
 from openabc.hal.images import decode_image
 from openabc.lane.referral import Referral
@@ -46,8 +46,9 @@ class ChipCheck:
         self._required = required
         self._today = today
 
-    def verify(self, scan: DocumentScan, printed_mrz: str) -> bytes | None:
-        """The authenticated DG2 portrait JPEG, or None without a chip when none is required.
+    def verify(self, scan: DocumentScan, printed_mrz: str) -> Frame | None:
+        """The authenticated DG2 portrait, decoded (the caller wipes it), or None without a
+        chip when none is required.
 
         Raises ``Referral`` with reason codes only: ``chip_missing``,
         ``chip_unreadable``, passive-authentication reasons (all of them), or
@@ -74,8 +75,9 @@ class ChipCheck:
         except CorruptFrame:
             raise self._refer(errors.DG2_IMAGE_CORRUPT) from None
         if pixels.shape[:2] != (portrait.height, portrait.width):
+            pixels.fill(0)
             raise self._refer(errors.DG2_IMAGE_CORRUPT)
-        return portrait.image
+        return pixels
 
     @staticmethod
     def _refer(*reasons: str) -> Referral:

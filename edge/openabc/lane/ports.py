@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from openabc.hal.base import DocumentScan
+from openabc.hal.base import DocumentScan, Frame
 from openabc.messages import (
     CrossingAck,
     FaceTemplate,
@@ -73,8 +73,8 @@ class MatcherPort(Protocol):
 class ChipVerifier(Protocol):
     """Passive authentication of the document chip (``lane.chip_check.ChipCheck``)."""
 
-    def verify(self, scan: DocumentScan, printed_mrz: str) -> bytes | None:
-        """The authenticated DG2 portrait JPEG; None when no chip is required and none came.
+    def verify(self, scan: DocumentScan, printed_mrz: str) -> Frame | None:
+        """The authenticated DG2 portrait, decoded; None when no chip is required and none came.
 
         Raises ``Referral`` with the precise reasons otherwise.
         """

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from openabc.config import LaneSettings
-from openabc.hal.base import DocumentReader, DocumentScan
+from openabc.hal.base import DocumentReader, DocumentScan, Frame
 from openabc.hal.device_errors import DeviceError, DeviceTimeout
 from openabc.hal.images import decode_image
 from openabc.inference.face_errors import FaceCaptureError
@@ -125,8 +125,8 @@ class LaneService:
             if not self.open_for_travellers:
                 raise Referral(LaneReason.LANE_CLOSED)
             document = self._validate_document(scan.mrz_text)
-            portrait_jpeg = self._timed("chip_check", timings, self._check_chip, scan)
-            portrait = self._portrait_template(portrait_jpeg, capture, timings)
+            reference = self._timed("chip_check", timings, self._reference_face, scan, capture)
+            portrait = self._portrait_template(reference, timings)
             live = self._live_face(capture, timings)
             self._timed("face_verify", timings, self._devices.face_verifier.verify, live, portrait)
             fingers = self._fingers(capture, timings)
@@ -157,24 +157,23 @@ class LaneService:
             raise Referral(LaneReason.DOCUMENT_EXPIRED)
         return mrz.to_travel_document()
 
-    def _check_chip(self, scan: DocumentScan) -> bytes:
-        """The portrait to compare with: the chip's when authenticated, else the printed one."""
+    def _reference_face(self, scan: DocumentScan, capture: _Capture) -> Frame:
+        """The face to compare with: the chip's when authenticated, else the printed one."""
         self._enter(LaneStep.CHECKING_CHIP)
-        chip_portrait = self._devices.chip.verify(scan, scan.mrz_text)
-        return scan.portrait_jpeg if chip_portrait is None else chip_portrait
+        image = self._devices.chip.verify(scan, scan.mrz_text)
+        if image is None:
+            try:
+                image = decode_image(scan.portrait_jpeg)
+            except DeviceError as err:
+                raise Referral(LaneReason.PORTRAIT_UNUSABLE) from err
+        capture.images.append(image)
+        return image
 
-    def _portrait_template(
-        self, portrait_jpeg: bytes, capture: _Capture, timings: dict[str, float]
-    ) -> FaceTemplate:
+    def _portrait_template(self, image: Frame, timings: dict[str, float]) -> FaceTemplate:
         self._enter(LaneStep.CAPTURING_FACE)
-        try:
-            portrait_image = decode_image(portrait_jpeg)
-        except DeviceError as err:
-            raise Referral(LaneReason.PORTRAIT_UNUSABLE) from err
-        capture.images.append(portrait_image)
         started = time.perf_counter()
         try:
-            portrait, _ = self._devices.portrait.template(portrait_image)
+            portrait, _ = self._devices.portrait.template(image)
         except FaceCaptureError as err:
             raise Referral(LaneReason.PORTRAIT_UNUSABLE) from err
         timings["portrait_template"] = _ms_since(started)
