@@ -130,37 +130,11 @@ def jpeg_of(image: np.ndarray) -> bytes:
 # --- thin fault injectors around the real matcher ------------------------------------
 
 
-class LateReplyMatcher:
-    """The real matcher decides, but its reply arrives after the deadline."""
+class WrappedMatcher:
+    """The real matcher, asked for real; subclasses tamper with what comes back."""
 
     def __init__(self, inner: InProcessMatcher) -> None:
         self._inner = inner
-
-    def check(
-        self,
-        *,
-        document: TravelDocument,
-        live_face: FaceTemplate,
-        portrait_face: FaceTemplate,
-        fingers: tuple[FingerprintTemplate, ...] = (),
-        timeout: float,
-    ) -> MatchResponse:
-        self._inner.check(
-            document=document, live_face=live_face, portrait_face=portrait_face,
-            fingers=fingers, timeout=timeout,
-        )
-        raise RpcTimeout("no reply before the deadline")
-
-    def report_crossing(
-        self, *, transaction_id: str, crossed: bool, crossed_at: float, timeout: float
-    ) -> CrossingAck:
-        return self._inner.report_crossing(
-            transaction_id=transaction_id, crossed=crossed, crossed_at=crossed_at, timeout=timeout
-        )
-
-
-class AnnotatingMatcher(LateReplyMatcher):
-    """The real matcher's reply, with an extra reason attached (an inconsistent ACCEPT)."""
 
     def check(
         self,
@@ -175,48 +149,47 @@ class AnnotatingMatcher(LateReplyMatcher):
             document=document, live_face=live_face, portrait_face=portrait_face,
             fingers=fingers, timeout=timeout,
         )
+        return self.reply(response)
+
+    def reply(self, response: MatchResponse) -> MatchResponse:
+        """What the lane receives for the matcher's ``response``."""
+        return response
+
+    def report_crossing(
+        self, *, transaction_id: str, crossed: bool, crossed_at: float, timeout: float
+    ) -> CrossingAck:
+        return self._inner.report_crossing(
+            transaction_id=transaction_id, crossed=crossed, crossed_at=crossed_at, timeout=timeout
+        )
+
+
+class LateReplyMatcher(WrappedMatcher):
+    """The real matcher decides, but its reply arrives after the deadline."""
+
+    def reply(self, response: MatchResponse) -> MatchResponse:
+        raise RpcTimeout("no reply before the deadline")
+
+
+class AnnotatingMatcher(WrappedMatcher):
+    """The real matcher's reply, with an extra reason attached (an inconsistent ACCEPT)."""
+
+    def reply(self, response: MatchResponse) -> MatchResponse:
         return response.model_copy(update={"reasons": (*response.reasons, Reason.INTERNAL_ERROR)})
 
 
-class RefusingMatcher(LateReplyMatcher):
+class RefusingMatcher(WrappedMatcher):
     """The real matcher was asked, but the client got an ErrorReply back."""
 
-    def check(
-        self,
-        *,
-        document: TravelDocument,
-        live_face: FaceTemplate,
-        portrait_face: FaceTemplate,
-        fingers: tuple[FingerprintTemplate, ...] = (),
-        timeout: float,
-    ) -> MatchResponse:
-        self._inner.check(
-            document=document, live_face=live_face, portrait_face=portrait_face,
-            fingers=fingers, timeout=timeout,
-        )
+    def reply(self, response: MatchResponse) -> MatchResponse:
         raise MatcherRefusedError("matcher error: internal_error")
 
 
-class LostAckMatcher(LateReplyMatcher):
+class LostAckMatcher(WrappedMatcher):
     """The real matcher records the first crossing report, but its ack is lost."""
 
     def __init__(self, inner: InProcessMatcher) -> None:
         super().__init__(inner)
         self.lost = 0
-
-    def check(
-        self,
-        *,
-        document: TravelDocument,
-        live_face: FaceTemplate,
-        portrait_face: FaceTemplate,
-        fingers: tuple[FingerprintTemplate, ...] = (),
-        timeout: float,
-    ) -> MatchResponse:
-        return self._inner.check(
-            document=document, live_face=live_face, portrait_face=portrait_face,
-            fingers=fingers, timeout=timeout,
-        )
 
     def report_crossing(
         self, *, transaction_id: str, crossed: bool, crossed_at: float, timeout: float
