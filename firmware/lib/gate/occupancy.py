@@ -55,6 +55,46 @@ TG_LONG = const(2)
 TG_ARRIVE = const(3)
 
 
+class _Edge:
+    """One door edge of the HIGH row: tells somebody coming in over it from outside
+    apart from somebody inside stepping back onto it.
+
+    The edge arms once its two columns were clear for ``_K_EDGE`` samples; the door
+    column then blocked for ``_K_ARRIVE`` samples is an arrival. The inner column
+    blocked with the door column clear (somebody inside walking back) disarms it.
+    """
+
+    def __init__(self, door: int, inner: int) -> None:
+        self._door = door
+        self._inner = inner
+        self._clear = 0
+        self._blocked = 0
+        self.armed = True
+
+    def disarm_if_blocked(self, high: int) -> None:
+        if high & (self._door | self._inner):
+            self.armed = False
+
+    def arrived(self, high: int) -> bool:
+        """True once per person crossing the edge from outside (allocates nothing)."""
+        if not high & (self._door | self._inner):
+            self._clear += 1
+            if self._clear >= _K_EDGE:
+                self.armed = True
+        else:
+            self._clear = 0
+            if high & self._inner and not high & self._door:
+                self.armed = False
+        if high & self._door:
+            self._blocked += 1
+            if self._blocked >= _K_ARRIVE and self.armed:
+                self.armed = False
+                return True
+        else:
+            self._blocked = 0
+        return False
+
+
 class Occupancy:
     def __init__(self) -> None:
         self.low = 0
@@ -66,12 +106,8 @@ class Occupancy:
         self.seen_exit = False
         self._split = 0
         self._long = 0
-        self._c0 = 0
-        self._c15 = 0
-        self._clear_in = 0
-        self._clear_out = 0
-        self._arm_in = True
-        self._arm_out = True
+        self._entry = _Edge(0x0001, 0x0002)  # columns 0 (door) and 1
+        self._exit = _Edge(0x8000, 0x4000)  # columns 15 (door) and 14
         self.reset()
 
     def reset(self) -> None:
@@ -84,10 +120,8 @@ class Occupancy:
         self._split = 0
         self._long = 0
         # whoever is already on an edge when the admission starts is not "arriving"
-        if self.high & 0x0003:
-            self._arm_in = False
-        if self.high & 0xC000:
-            self._arm_out = False
+        self._entry.disarm_if_blocked(self.high)
+        self._exit.disarm_if_blocked(self.high)
 
     @property
     def occupied(self) -> bool:
@@ -135,41 +169,12 @@ class Occupancy:
                 tg = TG_SPLIT
             elif self._long >= _K_LONG:
                 tg = TG_LONG
-        # arrivals over the entry edge: the edge is armed once columns 0-1 were clear
-        # for _K_EDGE samples; column 0 then blocked for _K_ARRIVE samples is somebody
-        # coming in. Column 1 blocked with column 0 clear (somebody inside walking
-        # back, not from outside) disarms it.
-        if not high & 0x0003:
-            self._clear_in += 1
-            if self._clear_in >= _K_EDGE:
-                self._arm_in = True
-        else:
-            self._clear_in = 0
-            if high & 0x0002 and not high & 0x0001:
-                self._arm_in = False
-        if high & 1:
-            self._c0 += 1
-            if self._c0 >= _K_ARRIVE and self._arm_in:
-                self._arm_in = False
-                self.arrivals += 1
-                if self.arrivals >= 2 and not tg:
-                    tg = TG_ARRIVE
-        else:
-            self._c0 = 0
-        # the same over the exit edge (columns 15/14): somebody coming the wrong way
-        if not high & 0xC000:
-            self._clear_out += 1
-            if self._clear_out >= _K_EDGE:
-                self._arm_out = True
-        else:
-            self._clear_out = 0
-            if high & 0x4000 and not high & 0x8000:
-                self._arm_out = False
-        if high & 0x8000:
-            self._c15 += 1
-            if self._c15 >= _K_ARRIVE and self._arm_out:
-                self._arm_out = False
-                self.wrong_way = True
-        else:
-            self._c15 = 0
+        # arrivals over the entry edge; someone coming over the exit edge the same
+        # way is walking the wrong way
+        if self._entry.arrived(high):
+            self.arrivals += 1
+            if self.arrivals >= 2 and not tg:
+                tg = TG_ARRIVE
+        if self._exit.arrived(high):
+            self.wrong_way = True
         self.tailgate = tg
