@@ -25,15 +25,6 @@ logger = logging.getLogger(__name__)
 START_TIMEOUT_S = 10.0
 
 
-def open_store(settings: MatcherSettings) -> MatcherStore:
-    """The matcher store with the configured PostgreSQL pool (ignored for SQLite)."""
-    return MatcherStore(
-        settings.store,
-        pool_size=settings.database_pool_size,
-        acquire_timeout_s=settings.database_acquire_timeout_s,
-    )
-
-
 @contextmanager
 def serving_api(settings: MatcherSettings) -> Iterator[int | None]:
     """Run the HTTP API while the block runs; yields its port (None when not configured)."""
@@ -41,7 +32,7 @@ def serving_api(settings: MatcherSettings) -> Iterator[int | None]:
         yield None
         return
     officers = load_api_tokens(settings.api_tokens)
-    with closing(open_store(settings)) as store:
+    with closing(MatcherStore.from_settings(settings)) as store:
         app = create_matcher_api(store, officers=officers)
         config = uvicorn.Config(
             app,

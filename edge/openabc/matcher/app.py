@@ -14,7 +14,7 @@ from pathlib import Path
 from openabc import topics
 from openabc.config import OpenAbcSettings
 from openabc.evaluation.comparator_manifest import load_finger_threshold
-from openabc.matcher.api_server import open_store, serving_api
+from openabc.matcher.api_server import serving_api
 from openabc.matcher.gallery import load_gallery
 from openabc.matcher.idempotency import ReplyTable
 from openabc.matcher.mqtt_adapter import MatcherMqttAdapter
@@ -65,7 +65,7 @@ def run_matcher(
     worker = settings.matcher.worker_id
     database = settings.matcher.store
     with (
-        closing(open_store(settings.matcher)) as store,
+        closing(MatcherStore.from_settings(settings.matcher)) as store,
         closing(ReplyTable(database, worker)) as replies,
         serving_api(settings.matcher),
     ):

@@ -18,6 +18,7 @@ from typing import cast
 import numpy as np
 import numpy.typing as npt
 
+from openabc.config import MatcherSettings
 from openabc.matcher.db import (
     DEFAULT_ACQUIRE_TIMEOUT_S,
     DEFAULT_POOL_SIZE,
@@ -56,6 +57,15 @@ class MatcherStore:
             target, pool_size=pool_size, acquire_timeout_s=acquire_timeout_s
         )
         self._lock = threading.RLock()
+
+    @classmethod
+    def from_settings(cls, settings: MatcherSettings) -> MatcherStore:
+        """The configured store with its PostgreSQL pool settings (unused by SQLite)."""
+        return cls(
+            settings.store,
+            pool_size=settings.database_pool_size,
+            acquire_timeout_s=settings.database_acquire_timeout_s,
+        )
 
     def close(self) -> None:
         self.conn.close()
