@@ -7,12 +7,14 @@ import datetime as dt
 import stat
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from openabc.config import MatcherSettings, OpenAbcSettings, TrustSettings
 from openabc.epassport.chip_profile import ChipProfile
 from openabc.epassport.emulated_chip import chip_bytes_for, load_test_issuer
-from openabc.hal.base import DocumentScan
+from openabc.hal.base import DocumentScan, Frame
+from openabc.hal.images import decode_image
 from openabc.lane.chip_check import ChipCheck, load_trust_list
 from openabc.lane.referral import Referral
 from openabc.seeding.cli import run_seed
@@ -89,12 +91,13 @@ def test_seeded_traveller_chips_verify_at_the_kiosk(seeded: OpenAbcSettings) -> 
     issuer = load_test_issuer(issuer_dir_for(seeded.trust))
     check = ChipCheck(load_trust_list(seeded.trust), required=True, today=lambda: TODAY)
 
-    def verify(profile: ChipProfile) -> bytes | None:
+    def verify(profile: ChipProfile) -> Frame | None:
         chip = chip_bytes_for(traveller.mrz_text, portrait, profile, issuer, TODAY)
         return check.verify(DocumentScan(traveller.mrz_text, portrait, chip), traveller.mrz_text)
 
     assert traveller.chip == ChipProfile()
-    assert verify(traveller.chip) == portrait
+    returned = verify(traveller.chip)  # the chip's portrait, decoded
+    assert returned is not None and np.array_equal(returned, decode_image(portrait))
     with pytest.raises(Referral) as refused:
         verify(ChipProfile(signer="expired"))
     assert refused.value.reasons == ("ds_expired",)
